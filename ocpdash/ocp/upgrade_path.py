@@ -1,0 +1,200 @@
+"""OceanBase upgrade routes from an ``oceanbase_upgrade_dep.yml`` graph (shared/ocp/ocp-api.md §5.2).
+
+OCP computes the shortest path over ``can_be_upgraded_to`` edges. Rules implemented here:
+
+- a node ``A.B.C`` matches every ``A.B.C`` build; a node ``A.B.C-D`` matches builds ``>= D`` and wins
+  over the plain node when both match (for the start and for the target);
+- only the start may be ``deprecated`` (never an intermediate node or the target);
+- versions below 4.0 never reach 4.0 or later;
+- ``require_from_binary`` (``True`` or ``{value: True, when_come_from: [...]}``) marks intermediate
+  nodes whose observer binary must be installed too; ``when_come_from`` compares with the start.
+
+Pure module (PyYAML only): used by the simulator and by the dashboard's pre-check.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ocpdash.ocp.versions import ObVersion
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "oceanbase_upgrade_dep.yml"
+FOUR = ObVersion((4, 0, 0, 0))
+
+
+class NoUpgradePath(ValueError):
+    """No route exists; ``message`` is suitable for an operator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DepNode:
+    version: str
+    can_be_upgraded_to: tuple[str, ...] = ()
+    deprecated: bool = False
+    require_from_binary: bool = False
+    when_come_from: tuple[str, ...] | None = None
+
+    @property
+    def parsed(self) -> ObVersion:
+        return ObVersion.parse(self.version)
+
+    def matches(self, version: str | ObVersion) -> bool:
+        return version_matches(self.version, version)
+
+    def binary_when_coming_from(self, start: str) -> bool:
+        if not self.require_from_binary:
+            return False
+        if self.when_come_from is None:
+            return True
+        return any(version_matches(entry, start) for entry in self.when_come_from)
+
+
+@dataclass(frozen=True)
+class UpgradeRoute:
+    start: str
+    target: str
+    nodes: tuple[DepNode, ...] = field(repr=False)
+    versions: tuple[str, ...] = ()
+    binary_versions: tuple[str, ...] = ()
+
+    @property
+    def hops(self) -> int:
+        return len(self.versions)
+
+
+def version_matches(node_version: str, version: str | ObVersion) -> bool:
+    """``2.2.75`` matches any 2.2.75 build; ``2.2.75-D`` matches builds >= D only."""
+    node = ObVersion.parse(node_version)
+    other = version if isinstance(version, ObVersion) else ObVersion.parse(version)
+    if not node.same_release(other):
+        return False
+    if node.build is None:
+        return True
+    return other.build is not None and other.build >= node.build
+
+
+class DepGraph:
+    def __init__(self, nodes: list[DepNode]) -> None:
+        self.nodes: dict[str, DepNode] = {}
+        for node in nodes:
+            if node.version in self.nodes:
+                raise ValueError(f"Version {node.version} appears twice in the upgrade dependency file.")
+            self.nodes[node.version] = node
+        for node in list(self.nodes.values()):
+            for nxt in node.can_be_upgraded_to:
+                self.nodes.setdefault(nxt, DepNode(nxt))
+
+    def find_node(self, version: str) -> DepNode | None:
+        """The node for ``version``: an exact ``A.B.C-D`` match first, then the best build match."""
+        if version in self.nodes:
+            return self.nodes[version]
+        parsed = ObVersion.parse(version)
+        candidates = [n for n in self.nodes.values() if n.matches(parsed)]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda n: n.parsed.build or -1)
+
+    def shortest_path(self, from_version: str, to_version: str) -> UpgradeRoute:
+        start_v, target_v = _parse(from_version), _parse(to_version)
+        if target_v <= start_v:
+            raise NoUpgradePath(f"The target version {to_version} is not later than {from_version}.")
+        if start_v < FOUR <= target_v:
+            raise NoUpgradePath(
+                f"The upgrade path from version {from_version} to version {to_version} is not found: "
+                "versions below 4.0 cannot be upgraded to 4.0 or later."
+            )
+        start = self.find_node(from_version)
+        if start is None:
+            raise NoUpgradePath(f"Version {from_version} is not in the upgrade dependency file.")
+        target_nodes = [n for n in self.nodes.values() if n.matches(target_v)]
+        if not target_nodes:
+            raise NoUpgradePath(f"Version {to_version} is not in the upgrade dependency file.")
+        if all(n.deprecated for n in target_nodes):
+            raise NoUpgradePath(f"The target version {to_version} is deprecated and cannot be upgraded to.")
+        path = self._bfs(start, target_v, below_four=start_v < FOUR)
+        if path is None:
+            raise NoUpgradePath(f"The upgrade path from version {from_version} to version {to_version} is not found.")
+        return self._route(from_version, to_version, path)
+
+    def _bfs(self, start: DepNode, target: ObVersion, below_four: bool) -> list[DepNode] | None:
+        previous: dict[str, str | None] = {start.version: None}
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            nexts = [self.nodes[v] for v in node.can_be_upgraded_to]
+            hits = [n for n in nexts if n.matches(target) and not n.deprecated]
+            if hits:
+                best = max(hits, key=lambda n: n.parsed.build or -1)
+                previous.setdefault(best.version, node.version)
+                return self._unwind(previous, best.version)
+            for nxt in nexts:
+                if nxt.version in previous or nxt.deprecated:
+                    continue
+                if below_four and nxt.parsed >= FOUR:
+                    continue
+                previous[nxt.version] = node.version
+                queue.append(nxt)
+        return None
+
+    def _unwind(self, previous: dict[str, str | None], last: str) -> list[DepNode]:
+        path: list[DepNode] = []
+        cursor: str | None = last
+        while cursor is not None:
+            path.append(self.nodes[cursor])
+            cursor = previous[cursor]
+        return list(reversed(path))
+
+    @staticmethod
+    def _route(from_version: str, to_version: str, path: list[DepNode]) -> UpgradeRoute:
+        after = path[1:]
+        versions = [n.version for n in after[:-1]] + [to_version]
+        binaries = [n.version for n in after[:-1] if n.binary_when_coming_from(from_version)]
+        return UpgradeRoute(
+            start=from_version,
+            target=to_version,
+            nodes=tuple(path),
+            versions=tuple(versions),
+            binary_versions=tuple(binaries + [to_version]),
+        )
+
+
+def _parse(version: str) -> ObVersion:
+    try:
+        return ObVersion.parse(version)
+    except ValueError as exc:
+        raise NoUpgradePath(f"{version!r} is not an OceanBase version.") from exc
+
+
+def _node_from_yaml(item: dict) -> DepNode:
+    rfb = item.get("require_from_binary", False)
+    when = None
+    if isinstance(rfb, dict):
+        when = tuple(str(v) for v in rfb.get("when_come_from") or ()) or None
+        rfb = rfb.get("value", False)
+    return DepNode(
+        version=str(item["version"]),
+        can_be_upgraded_to=tuple(str(v) for v in item.get("can_be_upgraded_to") or ()),
+        deprecated=bool(item.get("deprecated", False)),
+        require_from_binary=bool(rfb),
+        when_come_from=when,
+    )
+
+
+def parse_dep_graph(text: str) -> DepGraph:
+    data = yaml.safe_load(text) or []
+    if not isinstance(data, list):
+        raise ValueError("The upgrade dependency file must be a YAML list of version entries.")
+    return DepGraph([_node_from_yaml(item) for item in data])
+
+
+def load_dep_graph(path: str | Path | None = None) -> DepGraph:
+    """Load the dependency graph; the bundled ``data/oceanbase_upgrade_dep.yml`` by default."""
+    return parse_dep_graph(Path(path or DEFAULT_PATH).read_text(encoding="utf-8"))
