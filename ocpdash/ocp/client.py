@@ -1,0 +1,346 @@
+"""The only place in ocpdash that talks HTTP to OCP.
+
+Policy (shared/style.md "Outbound calls"): every request has a (connect, read) timeout; only GETs are
+retried, on transient faults, with capped exponential backoff and full jitter; POST/DELETE are sent
+once and the error says whether they may have reached OCP (``request_sent``). Replies are parsed into
+the typed objects of :mod:`ocpdash.ocp.types` here, so nothing else indexes raw JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import requests
+
+from . import transport
+from .errors import OcpError, OcpMalformedReply, OcpRateLimited
+from .parsing import obj, opt_int, opt_obj, parse_datetime
+from .types import Cluster, Host, Server, SoftwarePackage, Subtask, TaskInstance, TaskSummary, Zone
+
+log = logging.getLogger("ocpdash.ocp")
+
+API = "/api/v2"
+MAX_PAGE_SIZE = 2000
+
+
+class OcpClient:
+    """A client for one OCP; keep one per worker task (it holds a ``requests.Session``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: requests.auth.AuthBase,
+        *,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 15.0,
+        max_retries: int = 3,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 4.0,
+        user_agent: str = "ocpdash",
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"The OCP URL must look like http://host:port, not {base_url!r}.")
+        if parts.username or parts.password:
+            raise ValueError("Do not put credentials in the OCP URL; pass them as auth.")
+        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self.host = parts.netloc
+        self.auth = auth
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_retries = max(0, int(max_retries))
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.session = session or requests.Session()
+        self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+        self.session.trust_env = False  # no ~/.netrc credentials or proxy env surprises
+
+    def __repr__(self) -> str:
+        return f"OcpClient({self.base_url!r}, auth={self.auth!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> OcpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- health ------------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """``GET /api/v2/time``; raises unless OCP answers with its bare timestamp."""
+        response = self._request("GET", "/time")
+        text = response.text.strip().strip('"')
+        if parse_datetime(text) is None:
+            envelope = transport.envelope_or_none(response)
+            if not (envelope and parse_datetime(envelope.get("data"))):
+                raise self._malformed("GET", "/time", f"expected a timestamp, got {text[:60]!r}")
+
+    # --- clusters ----------------------------------------------------------------------------
+
+    def list_clusters(
+        self, name: str | None = None, status: str | Iterable[str] | None = None, *, page_size: int = 100
+    ) -> list[Cluster]:
+        params = {"name": name, "status": _csv(status)}
+        rows = self._get_all("/ob/clusters", params, page_size, None, "cluster list")
+        return self._parse_each(Cluster.from_json, rows, "/ob/clusters")
+
+    def get_cluster(self, cluster_id: int) -> Cluster:
+        path = f"/ob/clusters/{int(cluster_id)}"
+        return self._parse(Cluster.from_json, self._get_data(path), path)
+
+    def list_zones(self, cluster_id: int) -> list[Zone]:
+        path = f"/ob/clusters/{int(cluster_id)}/zones"
+        rows = self._get_all(path, {}, None, None, "zone list")
+        return self._parse_each(Zone.from_json, rows, path)
+
+    def list_servers(self, cluster_id: int) -> list[Server]:
+        path = f"/ob/clusters/{int(cluster_id)}/servers"
+        rows = self._get_all(path, {}, None, None, "server list")
+        return self._parse_each(Server.from_json, rows, path)
+
+    def get_host(self, host_id: int) -> Host:
+        path = f"/compute/hosts/{int(host_id)}"
+        return self._parse(Host.from_json, self._get_data(path), path)
+
+    # --- packages ----------------------------------------------------------------------------
+
+    def list_packages(
+        self,
+        keyword: str | None = None,
+        version: str | Iterable[str] | None = None,
+        architecture: str | Iterable[str] | None = None,
+        operating_system: str | Iterable[str] | None = None,
+        *,
+        type: str | Iterable[str] | None = None,
+        page_size: int = 100,
+    ) -> list[SoftwarePackage]:
+        params = {
+            "keyword": keyword,
+            "version": _csv(version),
+            "architecture": _csv(architecture),
+            "operatingSystem": _csv(operating_system),
+            "type": _csv(type),
+        }
+        rows = self._get_all("/software-packages", params, page_size, None, "package list")
+        return self._parse_each(SoftwarePackage.from_json, rows, "/software-packages")
+
+    def upload_package(
+        self, file_name: str, fileobj: IO[bytes] | bytes, *, read_timeout: float | None = None
+    ) -> SoftwarePackage:
+        """``POST /software-packages`` as multipart field ``file``; not retried."""
+        files = {"file": (file_name, fileobj, "application/octet-stream")}
+        timeout = (self.timeout[0], read_timeout or max(self.timeout[1], 120.0))
+        data = self._data("POST", "/software-packages", files=files, timeout=timeout)
+        return self._parse(SoftwarePackage.from_json, data, "/software-packages")
+
+    # --- upgrade -----------------------------------------------------------------------------
+
+    def upgrade_cluster(
+        self,
+        cluster_id: int,
+        rpm_file_name: str | None = None,
+        *,
+        upgrade_mode: str | None = None,
+        dest_version: str | None = None,
+        operating_system: str | None = None,
+        freeze_server: bool | None = None,
+        zone_order: Iterable[str] | None = None,
+    ) -> TaskInstance:
+        """Start the upgrade; returns the parent task ("Submit upgrade OB cluster dag").
+
+        Sent once. On an error with ``request_sent`` True, look for a new task on the cluster before
+        trying again.
+        """
+        if not rpm_file_name and not dest_version:
+            raise ValueError("upgrade_cluster needs rpm_file_name (OCP ≤ 4.2) or dest_version (OCP 4.3).")
+        body: dict[str, Any] = {
+            "rpmFileName": rpm_file_name,
+            "upgradeMode": upgrade_mode,
+            "destVersion": dest_version,
+            "operatingSystem": operating_system,
+            "freezeServer": freeze_server,
+            "zoneOrder": list(zone_order) if zone_order is not None else None,
+        }
+        body = {k: v for k, v in body.items() if v is not None}
+        path = f"/ob/clusters/{int(cluster_id)}/upgrade"
+        return self._parse(TaskInstance.from_json, self._data("POST", path, json=body), path)
+
+    # --- tasks -------------------------------------------------------------------------------
+
+    def list_tasks(
+        self,
+        cluster_id: int | None = None,
+        status: str | Iterable[str] | None = None,
+        name: str | None = None,
+        page_size: int = 100,
+        max_pages: int | None = None,
+    ) -> list[TaskSummary]:
+        """Tasks newest first (``sort=id,desc``); a task seen on two pages is returned once."""
+        params = {
+            "clusterId": None if cluster_id is None else int(cluster_id),
+            "status": _csv(status),
+            "name": name,
+            "sort": "id,desc",
+        }
+        rows = self._get_all("/tasks/instances", params, page_size, max_pages, "task list")
+        tasks = self._parse_each(TaskSummary.from_json, rows, "/tasks/instances")
+        seen: set[int] = set()
+        unique = [t for t in tasks if not (t.id in seen or seen.add(t.id))]
+        return sorted(unique, key=lambda t: t.id, reverse=True)
+
+    def get_task(self, task_id: int) -> TaskInstance:
+        path = f"/tasks/instances/{int(task_id)}"
+        return self._parse(TaskInstance.from_json, self._get_data(path), path)
+
+    def retry_task(self, task_id: int) -> TaskInstance:
+        return self._task_action(task_id, "retry")
+
+    def rollback_task(self, task_id: int) -> TaskInstance:
+        return self._task_action(task_id, "rollback")
+
+    def retry_subtask(self, task_id: int, subtask_id: int) -> Subtask:
+        path = f"/tasks/instances/{int(task_id)}/subtasks/{int(subtask_id)}/retry"
+        return self._parse(Subtask.from_json, self._data("POST", path), path)
+
+    def skip_subtask(self, task_id: int, subtask_id: int) -> None:
+        self._data("POST", f"/tasks/instances/{int(task_id)}/subtasks/{int(subtask_id)}/skip")
+
+    def cancel_subtask(self, task_id: int, subtask_id: int) -> None:
+        self._data("POST", f"/tasks/instances/{int(task_id)}/subtasks/{int(subtask_id)}/cancel")
+
+    def get_subtask_log(self, task_id: int, subtask_id: int) -> str:
+        path = f"/tasks/instances/{int(task_id)}/subtasks/{int(subtask_id)}/log"
+        data = self._get_data(path)
+        if isinstance(data, str):
+            return data
+        log_text = obj(data, "subtask log").get("log") if isinstance(data, dict) else None
+        if log_text is None and isinstance(data, dict):
+            return ""
+        if not isinstance(log_text, str):
+            raise self._malformed("GET", path, "subtask log field 'log' is not a string")
+        return log_text
+
+    def _task_action(self, task_id: int, action: str) -> TaskInstance:
+        path = f"/tasks/instances/{int(task_id)}/{action}"
+        data = self._data("POST", path)
+        if data is None:  # OCP Express answers rollback without data (§3, T4)
+            return self.get_task(task_id)
+        return self._parse(TaskInstance.from_json, data, path)
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _get_data(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._data("GET", path, params=params)
+
+    def _data(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
+        return transport.success_data(response, self.host, method, path)
+
+    def _get_all(
+        self,
+        path: str,
+        params: dict[str, Any],
+        page_size: int | None,
+        max_pages: int | None,
+        what: str,
+    ) -> list[Any]:
+        """Walk a paged list (1-based pages) until the last page, an empty page or ``max_pages``."""
+        rows: list[Any] = []
+        page = 1
+        size = min(max(1, page_size), MAX_PAGE_SIZE) if page_size else None
+        while True:
+            query = {k: v for k, v in params.items() if v is not None}
+            if size:
+                query.update(page=page, size=size)
+            data = self._get_data(path, query)
+            if data is None:
+                return rows
+            d = self._parse(lambda x: obj(x, what), data, path)
+            contents = d.get("contents")
+            if contents is None:
+                contents = []
+            if not isinstance(contents, list):
+                raise self._malformed("GET", path, f"{what} 'contents' is not a list")
+            rows.extend(contents)
+            info = opt_obj(d, "page")
+            total_pages = opt_int(info, "totalPages", "totalPage")
+            if not size or not info or not contents or total_pages is None or page >= total_pages:
+                return rows
+            if max_pages is not None and page >= max_pages:
+                return rows
+            page += 1
+
+    def _parse(self, fn: Callable[[Any], Any], data: Any, path: str) -> Any:
+        try:
+            return fn(data)
+        except OcpMalformedReply as exc:
+            raise self._malformed("", path, exc.message) from None
+
+    def _parse_each(self, fn: Callable[[Any], Any], rows: list[Any], path: str) -> list[Any]:
+        return [self._parse(fn, row, path) for row in rows]
+
+    def _malformed(self, method: str, path: str, detail: str) -> OcpMalformedReply:
+        where = f"{method} {API}{path}".strip()
+        return OcpMalformedReply(
+            f"OCP at {self.host} sent a reply we cannot use ({where}): {detail}. "
+            "Check that the URL points at OCP and that its version is supported.",
+            request_sent=True,
+        )
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Send with the retry policy; return a 2xx response or raise an :class:`OcpError`."""
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(method, path, **kwargs)
+            except OcpError as exc:
+                if method != "GET" or not exc.transient or attempt >= self.max_retries:
+                    raise
+                delay = self._backoff(attempt, exc)
+                log.info(
+                    "OCP %s %s%s failed (%s); retry %d in %.2fs", method, API, path, exc, attempt + 1, delay
+                )
+                self._sleep(delay)
+                attempt += 1
+
+    def _backoff(self, attempt: int, exc: OcpError) -> float:
+        retry_after = getattr(exc, "retry_after", None) if isinstance(exc, OcpRateLimited) else None
+        if retry_after is not None:
+            return max(0.0, min(retry_after, self.backoff_cap * 4))
+        return self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * (2**attempt)))
+
+    def _send_once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method, f"{self.base_url}{API}{path}", auth=self.auth, allow_redirects=False, **kwargs
+            )
+        except requests.RequestException as exc:
+            elapsed = (time.monotonic() - started) * 1000
+            log.debug("OCP %s %s%s -> %s in %.0f ms", method, API, path, type(exc).__name__, elapsed)
+            raise transport.connection_error(exc, self.host, method, f"{API}{path}") from None
+        elapsed = (time.monotonic() - started) * 1000
+        log.debug("OCP %s %s%s -> %s in %.0f ms", method, API, path, response.status_code, elapsed)
+        if 200 <= response.status_code < 300:
+            return response
+        raise transport.http_error(response, self.host, method, f"{API}{path}")
+
+
+def _csv(value: str | Iterable[str] | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    joined = ",".join(str(v) for v in value)
+    return joined or None
