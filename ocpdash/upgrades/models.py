@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SUBMITTING = "submitting", "Submitting to OCP"
+    RUNNING = "running", "Running"
+    FAILED = "failed", "Failed"
+    SUCCESSFUL = "successful", "Successful"
+    REJECTED = "rejected", "Rejected by OCP"
+    ROLLED_BACK = "rolled_back", "Rolled back"
+    CLOSED = "closed", "Closed"
+
+
+# A failed upgrade stays active: its OCP task can still be retried, skipped or rolled back.
+ACTIVE_STATES = (State.QUEUED, State.SUBMITTING, State.RUNNING, State.FAILED)
+# States in which OCP still has something for us to follow.
+POLLED_STATES = (State.RUNNING, State.FAILED)
+TERMINAL_STATES = (State.SUCCESSFUL, State.REJECTED, State.ROLLED_BACK, State.CLOSED)
+
+
+class UpgradeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state__in=ACTIVE_STATES)
+
+    def for_list(self):
+        return self.select_related("cluster__site", "package", "requested_by", "reviewed_by")
+
+
+class Upgrade(models.Model):
+    cluster = models.ForeignKey("sites.Cluster", on_delete=models.PROTECT, related_name="upgrades")
+    package = models.ForeignKey("catalog.RpmPackage", on_delete=models.PROTECT, related_name="upgrades")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    from_version = models.CharField(max_length=100)
+    to_version = models.CharField(max_length=100)
+    upgrade_path = models.JSONField(default=list, blank=True, help_text="Versions on the expected path")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Submission: the attempt is recorded before the POST and the task id right after it.
+    submit_attempts = models.PositiveIntegerField(default=0)
+    submit_attempted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    ocp_task_id = models.BigIntegerField(null=True, blank=True)
+    ocp_task_status = models.CharField(max_length=30, blank=True)
+    ocp_task_operation = models.CharField(max_length=30, blank=True)
+    ocp_prohibit_rollback = models.BooleanField(default=False)
+    ocp_context = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # Polling: next_poll_at is the durable schedule; the lease keeps one poller at a time.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    poll_failures = models.PositiveIntegerField(default=0)
+    ocp_unreachable_since = models.DateTimeField(null=True, blank=True)
+    ocp_fault = models.TextField(blank=True, help_text="Why OCP cannot be read right now")
+    # Bumped on every change a viewer can see; pages poll with it and get 204 when unchanged.
+    revision = models.PositiveIntegerField(default=0)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UpgradeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster"],
+                condition=Q(state__in=ACTIVE_STATES),
+                name="one_active_upgrade_per_cluster",
+                violation_error_message="This cluster already has an active upgrade.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="upgrade_history"),
+            models.Index(fields=["state", "next_poll_at"], name="upgrade_poll_due"),
+        ]
+        permissions = [
+            ("submit_upgrade", "Can submit upgrades"),
+            ("operate_upgrade", "Can retry, skip, cancel and roll back upgrades"),
+            ("review_upgrade", "Can comment on and sign off upgrades"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Upgrade #{self.pk} {self.cluster.name} {self.from_version} → {self.to_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def duration(self):
+        start = self.submitted_at or self.created_at
+        return (self.finished_at or timezone.now()) - start
+
+    def bump(self) -> None:
+        """Mark a visible change (used inside the engine's guarded updates)."""
+        Upgrade.objects.filter(pk=self.pk).update(revision=F("revision") + 1)
+
+
+class UpgradeTask(models.Model):
+    """An OCP task an upgrade follows: the parent, or a child that 'Submit cluster upgrade task' started."""
+
+    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="tasks")
+    ocp_task_id = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+    status = models.CharField(max_length=30, blank=True)
+    operation = models.CharField(max_length=30, blank=True)
+    is_parent = models.BooleanField(default=False)
+    parent_subtask_id = models.BigIntegerField(
+        null=True, blank=True, help_text="OCP id of the parent's 'Wait dag success' step"
+    )
+    binary_version = models.CharField(max_length=100, blank=True)
+    prohibit_rollback = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ocp_task_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["upgrade", "ocp_task_id"], name="upgrade_task_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ocp_task_id})"
+
+
+class UpgradeStep(models.Model):
+    """One OCP subtask of the parent task or of a child task."""
+
+    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="steps")
+    ocp_task_id = models.BigIntegerField()
+    ocp_subtask_id = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=30)
+    operation = models.CharField(max_length=30, blank=True)
+    run_time = models.PositiveIntegerField(default=0)
+    upstreams = models.JSONField(default=list, blank=True)
+    downstreams = models.JSONField(default=list, blank=True)
+    parallel_idx = models.IntegerField(default=-1)
+    series_id = models.IntegerField(null=True, blank=True)
+    prohibit_rollback = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ocp_task_id", "ocp_subtask_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["upgrade", "ocp_subtask_id"], name="upgrade_step_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.status}]"
+
+    @property
+    def display_status(self) -> str:
+        """OCP has no SKIPPED/CANCELED status: they are SUCCESSFUL+SKIP and FAILED+CANCEL."""
+        if self.status == "SUCCESSFUL" and self.operation == "SKIP":
+            return "SKIPPED"
+        if self.status == "FAILED" and self.operation == "CANCEL":
+            return "CANCELED"
+        return self.status
+
+    @property
+    def duration(self):
+        if not self.started_at:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at
+
+
+class UpgradeEvent(models.Model):
+    """Append-only history of everything that happened to an upgrade."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", "State change"
+        STEP = "step", "Step change"
+        OPERATION = "operation", "Operator action"
+        ERROR = "error", "Error"
+        INFO = "info", "Information"
+        REVIEW = "review", "Review"
+
+    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    ocp_subtask_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["upgrade", "created_at"], name="event_timeline")]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.get_username() if self.actor_id else "ocpdash"
+
+
+class Comment(models.Model):
+    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author_id} on upgrade {self.upgrade_id}"
