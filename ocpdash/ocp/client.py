@@ -62,7 +62,6 @@ class OcpClient:
         self._rng = rng or random.Random()
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
-        self.session.trust_env = False  # no ~/.netrc credentials or proxy env surprises
 
     def __repr__(self) -> str:
         return f"OcpClient({self.base_url!r}, auth={self.auth!r})"
