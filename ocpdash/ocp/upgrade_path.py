@@ -121,7 +121,9 @@ class DepGraph:
             raise NoUpgradePath(f"The target version {to_version} is deprecated and cannot be upgraded to.")
         path = self._bfs(start, target_v, below_four=start_v < FOUR)
         if path is None:
-            raise NoUpgradePath(f"The upgrade path from version {from_version} to version {to_version} is not found.")
+            raise NoUpgradePath(
+                f"The upgrade path from version {from_version} to version {to_version} is not found."
+            )
         return self._route(from_version, to_version, path)
 
     def _bfs(self, start: DepNode, target: ObVersion, below_four: bool) -> list[DepNode] | None:
@@ -162,7 +164,7 @@ class DepGraph:
             target=to_version,
             nodes=tuple(path),
             versions=tuple(versions),
-            binary_versions=tuple(binaries + [to_version]),
+            binary_versions=(*binaries, to_version),
         )
 
 

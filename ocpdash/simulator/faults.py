@@ -1,0 +1,167 @@
+"""Fault injection set through ``POST /_sim/faults`` (see README.md for the JSON shapes)."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+KNOWN = {"fail_subtask", "hang_subtask", "http_error", "latency", "drop_connection", "ambiguous_upgrade"}
+
+
+class FaultError(ValueError):
+    pass
+
+
+@dataclass
+class SubtaskRule:
+    """Fail (or hang) subtasks whose name equals or starts with ``name``."""
+
+    name: str
+    times: int | None = 1  # None = always
+    zone: str | None = None
+    timeout_seconds: float | None = None  # hang only: fail after this long instead of the subtask's timeout
+
+    def matches(self, name: str, zone: str | None) -> bool:
+        if self.times is not None and self.times <= 0:
+            return False
+        if not (name == self.name or name.startswith(self.name)):
+            return False
+        return self.zone is None or self.zone == zone
+
+
+@dataclass
+class RequestRule:
+    """Applies to a share (``rate``) of /api requests, optionally limited by count, time or path."""
+
+    rate: float = 1.0
+    count: int | None = None
+    until: float | None = None
+    path_contains: str | None = None
+    method: str | None = None
+    status: int = 503
+    retry_after: int = 1
+    seconds: float = 0.0  # latency only
+
+    def applies(self, method: str, path: str, rng: random.Random) -> bool:
+        if self.count is not None and self.count <= 0:
+            return False
+        if self.until is not None and time.time() > self.until:
+            return False
+        if self.path_contains and self.path_contains not in path:
+            return False
+        if self.method and self.method.upper() != method:
+            return False
+        if rng.random() >= self.rate:
+            return False
+        if self.count is not None:
+            self.count -= 1
+        return True
+
+
+@dataclass
+class Faults:
+    seed: int = 0
+    fail: list[SubtaskRule] = field(default_factory=list)
+    hang: list[SubtaskRule] = field(default_factory=list)
+    http_error: RequestRule | None = None
+    latency: RequestRule | None = None
+    drop: RequestRule | None = None
+    ambiguous_upgrade: bool = False
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def update(self, body: dict) -> None:
+        if not isinstance(body, dict):
+            raise FaultError("The fault body must be a JSON object.")
+        unknown = set(body) - KNOWN
+        if unknown:
+            raise FaultError(
+                f"Unknown fault(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN))}."
+            )
+        for key, target in (("fail_subtask", self.fail), ("hang_subtask", self.hang)):
+            if key in body:
+                items = body[key] if isinstance(body[key], list) else [body[key]]
+                target.extend(_subtask_rule(item, key) for item in items)
+        if "http_error" in body:
+            self.http_error = _request_rule(body["http_error"], "http_error")
+            if self.http_error.status < 400:
+                raise FaultError("http_error.status must be an error status such as 429, 500 or 503.")
+        if "latency" in body:
+            self.latency = _request_rule(body["latency"], "latency")
+        if "drop_connection" in body:
+            self.drop = _request_rule(body["drop_connection"], "drop_connection")
+        if "ambiguous_upgrade" in body:
+            self.ambiguous_upgrade = bool(body["ambiguous_upgrade"])
+
+    def subtask_outcome(self, name: str, zone: str | None) -> tuple[str, float | None]:
+        """``("fail"|"hang"|"ok", hang timeout)`` for a subtask that starts running now."""
+        for outcome, rules in (("hang", self.hang), ("fail", self.fail)):
+            for rule in rules:
+                if rule.matches(name, zone):
+                    if rule.times is not None:
+                        rule.times -= 1
+                    return outcome, rule.timeout_seconds
+        return "ok", None
+
+    def pick(self, which: str, method: str, path: str) -> RequestRule | None:
+        rule = getattr(self, which)
+        if rule is not None and rule.applies(method, path, self.rng):
+            return rule
+        return None
+
+    def to_json(self) -> dict:
+        def rules(items: list[SubtaskRule]) -> list[dict]:
+            return [vars(r).copy() for r in items]
+
+        def req(rule: RequestRule | None) -> dict | None:
+            return None if rule is None else vars(rule).copy()
+
+        return {
+            "fail_subtask": rules(self.fail),
+            "hang_subtask": rules(self.hang),
+            "http_error": req(self.http_error),
+            "latency": req(self.latency),
+            "drop_connection": req(self.drop),
+            "ambiguous_upgrade": self.ambiguous_upgrade,
+        }
+
+
+def _subtask_rule(item: object, key: str) -> SubtaskRule:
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
+        raise FaultError(f"{key} needs an object with a subtask 'name'.")
+    times = item.get("times", 1)
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise FaultError(f"{key}.times must be a positive integer or null (always).")
+    timeout = item.get("timeout_seconds")
+    return SubtaskRule(item["name"], times, item.get("zone"), float(timeout) if timeout is not None else None)
+
+
+def _request_rule(item: object, key: str) -> RequestRule:
+    if not isinstance(item, dict):
+        raise FaultError(f"{key} must be a JSON object.")
+    allowed = {"rate", "count", "seconds", "path_contains", "method", "status", "retry_after", "for_seconds"}
+    unknown = set(item) - allowed
+    if unknown:
+        raise FaultError(f"Unknown {key} field(s): {', '.join(sorted(unknown))}.")
+    try:
+        rule = RequestRule(
+            rate=float(item.get("rate", 1.0)),
+            count=int(item["count"]) if item.get("count") is not None else None,
+            path_contains=item.get("path_contains"),
+            method=item.get("method"),
+            status=int(item.get("status", 503)),
+            retry_after=int(item.get("retry_after", 1)),
+        )
+        if key == "latency":
+            rule.seconds = float(item.get("seconds", 0.5))
+            window = item.get("for_seconds")
+        else:
+            window = item.get("seconds", item.get("for_seconds"))
+    except (TypeError, ValueError):
+        raise FaultError(f"{key} has a field of the wrong type.") from None
+    if window is not None:
+        rule.until = time.time() + float(window)
+    return rule

@@ -1,0 +1,167 @@
+"""The HTTP front: threading server, auth, faults, call log, envelopes."""
+
+from __future__ import annotations
+
+import json
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from ocpdash.simulator import api
+from ocpdash.simulator.auth import authenticate
+from ocpdash.simulator.envelope import FORBIDDEN, NOT_PERMITTED, ApiError, Reply, envelope, error_envelope
+from ocpdash.simulator.state import Simulator
+
+PUBLIC = {"/api/v2/time", "/api/v2/info"}
+LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
+        super().__init__(address, Handler)
+        self.sim = sim
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ocpdash-ocp-simulator"
+    server: SimulatorServer
+
+    def log_message(self, format: str, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        started = time.time()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        req = api.Request(
+            method=self.command,
+            path=parts.path,
+            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        if parts.path.startswith("/_sim/"):
+            self._serve_control(req, started)
+        else:
+            self._serve_api(req, parts.query, started)
+
+    def _serve_control(self, req: api.Request, started: float) -> None:
+        if self.client_address[0] not in LOOPBACK:
+            self._send_error(ApiError(403, NOT_PERMITTED, FORBIDDEN), started)
+            return
+        sim = self.server.sim
+        try:
+            with sim.lock:
+                req.now = sim.advance()
+                fn, req.params = api.find_route(req.method, req.path)
+                reply = fn(sim, req)
+        except ApiError as err:
+            self._send_error(err, started)
+            return
+        self._send_json(reply.status, reply.data)
+
+    def _serve_api(self, req: api.Request, raw_query: str, started: float) -> None:
+        sim = self.server.sim
+        path = req.path
+        with sim.lock:
+            drop = sim.faults.pick("drop", req.method, path)
+            latency = None if drop else sim.faults.pick("latency", req.method, path)
+            http_error = None if drop else sim.faults.pick("http_error", req.method, path)
+        if drop:
+            sim.record_call(req.method, path, None)
+            self.close_connection = True
+            return
+        if latency:
+            time.sleep(latency.seconds)
+        if http_error:
+            self._send_fault(http_error, started)
+            sim.record_call(req.method, path, http_error.status)
+            return
+        status, drop_reply = self._answer(req, raw_query, started)
+        sim.record_call(req.method, path, None if drop_reply else status)
+
+    def _answer(self, req: api.Request, raw_query: str, started: float) -> tuple[int, bool]:
+        sim = self.server.sim
+        try:
+            if req.path not in PUBLIC:
+                host = self.headers.get("Host", "")
+                req.user = authenticate(
+                    sim.credentials, req.method, req.path, raw_query, {**req.headers, "host": host}, req.body
+                )
+            with sim.lock:
+                req.now = sim.advance()
+                fn, req.params = api.find_route(req.method, req.path)
+                reply = fn(sim, req)
+                ambiguous = fn is api.upgrade_cluster and sim.faults.ambiguous_upgrade
+                if ambiguous:
+                    sim.faults.ambiguous_upgrade = False
+        except ApiError as err:
+            self._send_error(err, started)
+            return err.status, False
+        if ambiguous:
+            self.close_connection = True
+            return reply.status, True
+        if reply.bare:
+            self._send_json(reply.status, reply.data)
+        else:
+            self._send_json(reply.status, envelope(reply, started), reply.headers)
+        return reply.status, False
+
+    def _send_fault(self, rule, started: float) -> None:
+        status = rule.status
+        headers = {}
+        if status == 429:
+            message = (
+                "Excessive number of requests. You have exceeded the request limit for the current "
+                "throttling window."
+            )
+            headers = {
+                "Retry-After": str(rule.retry_after),
+                "RateLimit-Limit": "100",
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(rule.retry_after),
+            }
+            err = ApiError(429, 0, message)
+        else:
+            err = ApiError(status, 10010, f"Injected HTTP {status} (simulator fault).", "COM10999")
+        if status == 503:
+            headers["Retry-After"] = str(rule.retry_after)
+        self._send_json(status, error_envelope(err, started), headers)
+
+    def _send_error(self, err: ApiError, started: float) -> None:
+        self._send_json(err.status, error_envelope(err, started))
+
+    def _send_json(self, status: int, payload: object, headers: dict | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def make_server(host: str, port: int, sim: Simulator) -> SimulatorServer:
+    return SimulatorServer((host, port), sim)
+
+
+__all__ = ["Reply", "SimulatorServer", "make_server"]
