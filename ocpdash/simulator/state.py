@@ -29,13 +29,17 @@ class Simulator(Effects):
         self.lock = threading.RLock()
         self.graph = load_dep_graph()
         self.credentials = credentials or Credentials()
+        self.initial_seed, self.initial_step_seconds = seed, step_seconds
         self.step_seconds = step_seconds
         self.reset(seed)
 
     # -- controls ------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
+        """Back to the seeded estate (the start-up seed and step time unless ``seed`` is given)."""
         with self.lock:
-            self.seed = self.seed if seed is None else seed
+            if seed is None:
+                seed, self.step_seconds = self.initial_seed, self.initial_step_seconds
+            self.seed = seed
             self.estate: Estate = build_estate(self.seed)
             self.faults = Faults(seed=self.seed)
             self.engine = Engine(self.faults, self, self.seed, self.step_seconds)
