@@ -42,8 +42,7 @@ def plan_upgrade(estate: Estate, graph: DepGraph, cluster_id: int, body: object,
         )
     body = body if isinstance(body, dict) else {}
     os_name = body.get("operatingSystem") or cluster.os
-    target_pkg = _target_package(estate, cluster, body, os_name)
-    target = target_pkg.full_version
+    target = _target_version(body)
     if ObVersion.parse(target) <= ObVersion.parse(cluster.version):
         raise bad_request(
             f"The target version {target} must be later than the current version {cluster.version}",
@@ -60,6 +59,8 @@ def plan_upgrade(estate: Estate, graph: DepGraph, cluster_id: int, body: object,
             raise missing_package(cluster.arch, version)
         binaries.append(pkg.full_version)
         files.append(pkg.file_name)
+    target_pkg = _target_package(estate, cluster, body, os_name)
+    target = target_pkg.full_version
     binaries.append(target)
     files.append(target_pkg.file_name)
     mode = _mode(cluster, body)
@@ -67,7 +68,7 @@ def plan_upgrade(estate: Estate, graph: DepGraph, cluster_id: int, body: object,
         cluster_id=cluster.id,
         from_version=cluster.version,
         target=target,
-        upgrade_versions=list(route.versions),
+        upgrade_versions=[*route.versions[:-1], target],
         binary_versions=binaries,
         package_files=files,
         mode=mode,
@@ -76,25 +77,33 @@ def plan_upgrade(estate: Estate, graph: DepGraph, cluster_id: int, body: object,
     )
 
 
-def _target_package(estate: Estate, cluster: Cluster, body: dict, os_name: str) -> RpmName:
+def _target_version(body: dict) -> str:
     file_name, dest = body.get("rpmFileName"), body.get("destVersion")
     if file_name:
         try:
-            rpm = parse_rpm_filename(str(file_name))
+            return parse_rpm_filename(str(file_name)).full_version
         except RpmNameError as exc:
             raise bad_request(f"Invalid package name {file_name}: {exc.message}", "PKG10016") from None
-        if rpm.arch != cluster.arch or estate.package_named(rpm.file_name) is None:
-            raise missing_package(cluster.arch, rpm.full_version)
-        return rpm
     if not dest:
         raise bad_request("You must specify the RPM package name", "OBE11013")
     try:
         ObVersion.parse(str(dest))
     except ValueError:
         raise bad_request(f"The input parameter destVersion is empty or invalid: {dest!r}") from None
-    pkg = _find_package(estate, cluster.arch, os_name, str(dest))
+    return str(dest)
+
+
+def _target_package(estate: Estate, cluster: Cluster, body: dict, os_name: str) -> RpmName:
+    file_name = body.get("rpmFileName")
+    if file_name:
+        rpm = parse_rpm_filename(str(file_name))
+        if rpm.arch != cluster.arch or estate.package_named(rpm.file_name) is None:
+            raise missing_package(cluster.arch, rpm.full_version)
+        return rpm
+    dest = str(body["destVersion"])
+    pkg = _find_package(estate, cluster.arch, os_name, dest)
     if pkg is None:
-        raise missing_package(cluster.arch, str(dest))
+        raise missing_package(cluster.arch, dest)
     return pkg
 
 
