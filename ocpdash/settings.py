@@ -92,7 +92,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "ocpdash.sqlite3",
+            "NAME": env_str("OCPDASH_DATABASE_PATH") or VAR_DIR / "ocpdash.sqlite3",
             "OPTIONS": {
                 # WAL lets the web process read while a worker writes; IMMEDIATE transactions take
                 # the write lock up front so concurrent writers wait (timeout) instead of failing
@@ -138,6 +138,9 @@ OCPDASH_RECOVER_INTERVAL = env_float("OCPDASH_RECOVER_INTERVAL", 30.0)
 OCPDASH_CLUSTER_SYNC_INTERVAL = env_float("OCPDASH_CLUSTER_SYNC_INTERVAL", 300.0)
 OCPDASH_PAGE_POLL_INTERVAL = env_float("OCPDASH_PAGE_POLL_INTERVAL", 2.0)
 OCPDASH_UPGRADE_DEP_FILE = env_str("OCPDASH_UPGRADE_DEP_FILE")
+OCPDASH_SYNC_ON_WORKER_START = env_bool("OCPDASH_SYNC_ON_WORKER_START", True)
+OCPDASH_LEASE_SECONDS = env_float("OCPDASH_LEASE_SECONDS", 45.0)
+OCPDASH_POLL_OVERDUE_GRACE = env_float("OCPDASH_POLL_OVERDUE_GRACE", 15.0)
 
 CELERY_BEAT_SCHEDULE = {
     "recover-upgrades": {"task": "ocpdash.upgrades.tasks.recover", "schedule": OCPDASH_RECOVER_INTERVAL},

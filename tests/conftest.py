@@ -1,6 +1,12 @@
 import pytest
 
-pytest_plugins = ["tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.simulator", "tests.fixtures.services"]
+
+
+def pytest_configure(config):
+    from tests.fixtures.services import configure_test_broker
+
+    configure_test_broker()
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,16 @@ class OcpSiteForm(forms.ModelForm):
 
     class Meta:
         model = OcpSite
-        fields = ("name", "base_url", "auth_mode", "username", "password", "access_key_id",
-                  "access_key_secret", "enabled")  # fmt: skip
+        fields = (
+            "name",
+            "base_url",
+            "auth_mode",
+            "username",
+            "password",
+            "access_key_id",
+            "access_key_secret",
+            "enabled",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,8 +57,17 @@ class OcpSiteAdmin(admin.ModelAdmin):
 
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
-    list_display = ("name", "site", "ocp_id", "version", "status", "cluster_type", "architecture",
-                    "zone_count", "last_synced_at")  # fmt: skip
+    list_display = (
+        "name",
+        "site",
+        "ocp_id",
+        "version",
+        "status",
+        "cluster_type",
+        "architecture",
+        "zone_count",
+        "last_synced_at",
+    )
     list_filter = ("site", "status", "cluster_type", "architecture")
     search_fields = ("name", "version")
     readonly_fields = [f.name for f in Cluster._meta.fields]

@@ -16,8 +16,16 @@ class ReadOnlyMixin:
 
 class StepInline(ReadOnlyMixin, admin.TabularInline):
     model = UpgradeStep
-    fields = ("ocp_task_id", "ocp_subtask_id", "name", "status", "operation", "run_time", "started_at",
-              "finished_at")  # fmt: skip
+    fields = (
+        "ocp_task_id",
+        "ocp_subtask_id",
+        "name",
+        "status",
+        "operation",
+        "run_time",
+        "started_at",
+        "finished_at",
+    )
     extra = 0
 
 

@@ -1,0 +1,130 @@
+"""Cluster sync: copy what each OCP site knows about its clusters into the database."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from ocpdash.ocp import Cluster as OcpCluster
+from ocpdash.ocp import OcpClient, OcpError
+from ocpdash.sites.models import Cluster, OcpSite
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncResult:
+    site: str
+    clusters: int = 0
+    created: int = 0
+    gone: int = 0
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def sync_all_sites() -> list[SyncResult]:
+    return [sync_site(site) for site in OcpSite.objects.filter(enabled=True)]
+
+
+def sync_site(site: OcpSite) -> SyncResult:
+    result = SyncResult(site.name)
+    try:
+        with site.client() as client:
+            remote = client.list_clusters()
+            seen = []
+            for ocp_cluster in remote:
+                cluster, created = _store_cluster(site, client, ocp_cluster, result)
+                seen.append(cluster.pk)
+                result.clusters += 1
+                result.created += created
+    except OcpError as exc:
+        result.error = exc.message
+        OcpSite.objects.filter(pk=site.pk).update(last_sync_error=exc.message)
+        log.warning("Cluster sync from OCP site %s failed: %s", site.name, exc.message)
+        return result
+    result.gone = (
+        Cluster.objects.filter(site=site, present_in_ocp=True)
+        .exclude(pk__in=seen)
+        .update(present_in_ocp=False)
+    )
+    OcpSite.objects.filter(pk=site.pk).update(last_sync_at=timezone.now(), last_sync_error="")
+    return result
+
+
+def refresh_cluster(cluster: Cluster) -> Cluster:
+    """Re-read one cluster from OCP (after an upgrade ends, or on demand)."""
+    with cluster.site.client() as client:
+        ocp_cluster = client.get_cluster(cluster.ocp_id)
+        cluster, _ = _store_cluster(cluster.site, client, ocp_cluster, SyncResult(cluster.site.name))
+    return cluster
+
+
+def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result: SyncResult):
+    zones, architecture, operating_system = _zones_and_platform(client, remote, result)
+    values = {
+        "name": remote.name or f"cluster {remote.id}",
+        "ob_cluster_id": remote.ob_cluster_id,
+        "version": remote.ob_version or "",
+        "status": remote.status or "",
+        "cluster_type": remote.type or "",
+        "zones": zones,
+        "zone_count": len(zones),
+        "server_count": sum(len(z["servers"]) for z in zones),
+        "present_in_ocp": True,
+        "last_synced_at": timezone.now(),
+    }
+    if architecture:
+        values["architecture"] = architecture
+    if operating_system:
+        values["operating_system"] = operating_system
+    return Cluster.objects.update_or_create(site=site, ocp_id=remote.id, defaults=values)
+
+
+def _zones_and_platform(client: OcpClient, remote: OcpCluster, result: SyncResult):
+    """Zones with their servers, and the architecture/OS of the cluster's hosts (from the first host)."""
+    try:
+        servers = client.list_servers(remote.id)
+    except OcpError as exc:
+        result.warnings.append(f"{remote.name}: servers not read ({exc.message})")
+        servers = [s for z in remote.zones for s in z.servers]
+    zones: dict[str, dict] = {}
+    for zone in remote.zones:
+        zones[zone.name] = {
+            "name": zone.name,
+            "region": zone.region_name or "",
+            "idc": zone.idc_name or "",
+            "status": zone.status or "",
+            "servers": [],
+        }
+    for server in servers:
+        zone = zones.setdefault(
+            server.zone_name or "?",
+            {
+                "name": server.zone_name or "?",
+                "region": server.region_name or "",
+                "idc": server.idc_name or "",
+                "status": "",
+                "servers": [],
+            },
+        )
+        zone["servers"].append(
+            {
+                "id": server.id,
+                "ip": server.ip or "",
+                "port": server.port,
+                "version": server.version or "",
+                "status": server.status or "",
+                "rootserver": server.with_rootserver,
+            }
+        )
+    architecture = operating_system = ""
+    host_id = next((s.host_id for s in servers if s.host_id), None)
+    if host_id:
+        try:
+            host = client.get_host(host_id)
+            architecture, operating_system = host.architecture or "", host.operating_system or ""
+        except OcpError as exc:
+            result.warnings.append(f"{remote.name}: host platform not read ({exc.message})")
+    return list(zones.values()), architecture, operating_system

@@ -1,0 +1,292 @@
+"""Following an upgrade's OCP task: one short poll at a time, rescheduled, never trusted alone.
+
+Each poll takes the lease, reads the parent task and its child tasks, stores every step change as
+an event, sets the upgrade's state and gives the lease back with the next due time. OCP faults
+never fail an upgrade: they are shown and polling backs off until OCP answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ocpdash.ocp import OcpAuthError, OcpError, OcpRateLimited, TaskInstance
+from ocpdash.upgrades import events, lease
+from ocpdash.upgrades.dag import topological_order
+from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
+
+log = logging.getLogger(__name__)
+SUBMIT_CHILD = "Submit cluster upgrade task"
+WAIT_CHILD = "Wait dag success"
+STEP_FIELDS = (
+    "name",
+    "description",
+    "status",
+    "operation",
+    "run_time",
+    "upstreams",
+    "downstreams",
+    "parallel_idx",
+    "series_id",
+    "prohibit_rollback",
+    "started_at",
+    "finished_at",
+)
+
+
+def enqueue_poll(upgrade_id: int, countdown: float | None = None) -> None:
+    from ocpdash.upgrades.tasks import poll_upgrade
+
+    poll_upgrade.apply_async((upgrade_id,), countdown=countdown)
+
+
+def interval_for(state: str) -> float:
+    base = settings.OCPDASH_POLL_INTERVAL
+    return base if state == State.RUNNING else max(base, 10.0)  # a FAILED task waits for an operator
+
+
+def run_poll(upgrade_id: int) -> float | None:
+    """One poll. Returns seconds until the next one, or None when nobody should reschedule."""
+    token = lease.acquire(upgrade_id, POLLED_STATES, due_only=True)
+    if token is None:
+        return None
+    upgrade = Upgrade.objects.select_related("cluster__site").get(pk=upgrade_id)
+    try:
+        with upgrade.cluster.site.client(max_retries=0) as client:
+            parent, children = fetch(client, upgrade)
+    except OcpError as exc:
+        return _fault(upgrade, token, exc)
+    if _state_for(parent, upgrade.state) not in POLLED_STATES:
+        _refresh_cluster(upgrade)  # before the state says "finished", so the cluster shows the new version
+    state = apply_snapshot(upgrade, token, parent, children)
+    if state is None or state not in POLLED_STATES:
+        return None  # finished, or lost the lease meanwhile (whoever has it carries on)
+    return interval_for(state)
+
+
+def fetch(client, upgrade: Upgrade) -> tuple[TaskInstance, list[tuple[TaskInstance, int | None]]]:
+    """The parent task, and each child task with the id of the 'Wait dag success' step it belongs to."""
+    parent = client.get_task(upgrade.ocp_task_id)
+    tracked = {t.ocp_task_id: t for t in UpgradeTask.objects.filter(upgrade=upgrade, is_parent=False)}
+    order = topological_order({s.id: s.upstreams for s in parent.subtasks})
+    by_id = {s.id: s for s in parent.subtasks}
+    waits = [i for i in order if by_id[i].name == WAIT_CHILD]
+    started = sum(
+        1 for i in order if by_id[i].name == SUBMIT_CHILD and by_id[i].status not in ("PENDING", "READY")
+    )
+    child_ids = sorted(tracked)
+    if len(child_ids) < started:
+        child_ids += _discover_children(client, upgrade, parent, set(child_ids), started - len(child_ids))
+    children = []
+    rolling_back = parent.operation == "ROLLBACK"
+    for index, child_id in enumerate(child_ids):
+        known = tracked.get(child_id)
+        if known and known.status == "SUCCESSFUL" and not rolling_back:
+            continue  # finished children do not change any more
+        wait_id = waits[index] if index < len(waits) else None
+        children.append((client.get_task(child_id), wait_id))
+    return parent, children
+
+
+def _discover_children(
+    client, upgrade: Upgrade, parent: TaskInstance, known: set[int], wanted: int
+) -> list[int]:
+    """Child tasks are not linked from the parent in OCP's API: they are the cluster's tasks
+    created after the parent, other than upgrade parents, not yet claimed by anyone."""
+    claimed = set(UpgradeTask.objects.exclude(upgrade=upgrade).values_list("ocp_task_id", flat=True))
+    found = [
+        summary.id
+        for summary in client.list_tasks(cluster_id=upgrade.cluster.ocp_id, page_size=50, max_pages=1)
+        if summary.id > parent.id
+        and summary.id not in known
+        and summary.id not in claimed
+        and summary.name != parent.name
+    ]
+    return sorted(found)[:wanted]
+
+
+def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children) -> str | None:
+    """Store what OCP said. Returns the upgrade's new state, or None if the lease was lost."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = Upgrade.objects.filter(pk=upgrade.pk, lease_owner=token).first()
+        if current is None:
+            return None
+        store_tasks(upgrade.pk, parent, children)
+        state = _state_for(parent, current.state)
+        fields = {
+            "ocp_task_status": parent.status or "",
+            "ocp_task_operation": parent.operation or "",
+            "ocp_prohibit_rollback": parent.prohibit_rollback,
+            "last_polled_at": now,
+            "poll_failures": 0,
+            "ocp_fault": "",
+            "ocp_unreachable_since": None,
+        }
+        if current.ocp_fault:
+            events.record(upgrade.pk, UpgradeEvent.Kind.INFO, "OCP answers again; following the task.")
+        if state != current.state:
+            fields["state"] = state
+            fields["finished_at"] = now if state not in POLLED_STATES else None
+            fields["last_error"] = _failure_message(upgrade.pk) if state == State.FAILED else ""
+            message = f"Upgrade {State(state).label.lower()}."
+            if state == State.FAILED:
+                message = f"Upgrade failed: {fields['last_error']}"
+            events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
+        if state in POLLED_STATES:
+            fields["next_poll_at"] = now + timedelta(seconds=interval_for(state))
+        else:
+            fields["next_poll_at"] = None
+        lease.release(upgrade.pk, token, **fields)
+    return state
+
+
+def _state_for(parent: TaskInstance, current: str) -> str:
+    if parent.status == "RUNNING":
+        return State.RUNNING
+    if parent.status == "FAILED":
+        return State.FAILED
+    if parent.status == "SUCCESSFUL":
+        return State.ROLLED_BACK if parent.operation == "ROLLBACK" else State.SUCCESSFUL
+    return current  # a status this version does not know: keep following
+
+
+def _failure_message(upgrade_id: int) -> str:
+    failed = list(UpgradeStep.objects.filter(upgrade_id=upgrade_id, status="FAILED").order_by("-ocp_task_id"))
+    if not failed:
+        return "the OCP task failed."
+    names = ", ".join(f"'{s.name}'" + (" (canceled)" if s.operation == "CANCEL" else "") for s in failed[:3])
+    return f"step {names} failed in OCP. Retry or skip it, or roll back where OCP allows."
+
+
+def store_tasks(upgrade_id: int, parent: TaskInstance, children) -> None:
+    """Upsert the task rows and steps; append an event for every step status change."""
+    _store_task(upgrade_id, parent, is_parent=True, wait_id=None)
+    for child, wait_id in children:
+        _store_task(upgrade_id, child, is_parent=False, wait_id=wait_id)
+    existing = {s.ocp_subtask_id: s for s in UpgradeStep.objects.filter(upgrade_id=upgrade_id)}
+    new_steps, changed = [], []
+    for task in [parent, *(child for child, _ in children)]:
+        for sub in task.subtasks:
+            values = _step_values(sub)
+            step = existing.get(sub.id)
+            if step is None:
+                new_steps.append(
+                    UpgradeStep(upgrade_id=upgrade_id, ocp_task_id=task.id, ocp_subtask_id=sub.id, **values)
+                )
+                if values["status"] not in ("PENDING", ""):
+                    _step_event(upgrade_id, values["name"], sub.id, "", values)
+                continue
+            if any(getattr(step, f) != values[f] for f in STEP_FIELDS):
+                if (step.status, step.operation, step.run_time) != (
+                    values["status"],
+                    values["operation"],
+                    values["run_time"],
+                ):
+                    _step_event(upgrade_id, values["name"], sub.id, step.display_status, values)
+                for f in STEP_FIELDS:
+                    setattr(step, f, values[f])
+                step.changed_at = timezone.now()
+                changed.append(step)
+    UpgradeStep.objects.bulk_create(new_steps)
+    UpgradeStep.objects.bulk_update(changed, [*STEP_FIELDS, "changed_at"])
+    if new_steps or changed:
+        Upgrade.objects.filter(pk=upgrade_id).update(revision=F("revision") + 1)
+
+
+def _store_task(upgrade_id: int, task: TaskInstance, *, is_parent: bool, wait_id: int | None) -> None:
+    binary = task.context.string_map.get("upgrade_version", "")
+    defaults = {
+        "name": task.name or f"task {task.id}",
+        "status": task.status or "",
+        "operation": task.operation or "",
+        "is_parent": is_parent,
+        "prohibit_rollback": task.prohibit_rollback,
+        "started_at": task.start_time,
+        "finished_at": task.finish_time,
+    }
+    if wait_id is not None:
+        defaults["parent_subtask_id"] = wait_id
+    if binary:
+        defaults["binary_version"] = binary
+    UpgradeTask.objects.update_or_create(upgrade_id=upgrade_id, ocp_task_id=task.id, defaults=defaults)
+
+
+def _step_values(sub) -> dict:
+    return {
+        "name": sub.name or f"subtask {sub.id}",
+        "description": sub.description or "",
+        "status": sub.status or "",
+        "operation": sub.operation or "",
+        "run_time": sub.run_time or 0,
+        "upstreams": list(sub.upstreams),
+        "downstreams": list(sub.downstreams),
+        "parallel_idx": -1 if sub.parallel_idx is None else sub.parallel_idx,
+        "series_id": sub.series_id,
+        "prohibit_rollback": sub.prohibit_rollback,
+        "started_at": sub.start_time,
+        "finished_at": sub.finish_time,
+    }
+
+
+def _step_event(upgrade_id: int, name: str, subtask_id: int, before: str, values: dict) -> None:
+    after = UpgradeStep(status=values["status"], operation=values["operation"]).display_status
+    text = f"Step '{name}': {before} → {after}" if before else f"Step '{name}': {after}"
+    if values["operation"] in ("RETRY", "SKIP", "CANCEL", "ROLLBACK") and after != values["operation"]:
+        text += f" ({values['operation'].lower()}, run {values['run_time']})"
+    events.record(
+        upgrade_id,
+        UpgradeEvent.Kind.STEP,
+        text,
+        subtask_id=subtask_id,
+        status=values["status"],
+        operation=values["operation"],
+        previous=before,
+    )
+
+
+def _fault(upgrade: Upgrade, token: str, exc: OcpError) -> float:
+    """OCP could not be read: show it, keep the state, back off, and keep polling."""
+    now = timezone.now()
+    failures = upgrade.poll_failures + 1
+    delay = get_exponential_backoff_interval(
+        settings.OCPDASH_POLL_INTERVAL, failures, settings.OCPDASH_POLL_BACKOFF_MAX, full_jitter=False
+    )
+    if isinstance(exc, OcpRateLimited) and exc.retry_after:
+        delay = max(delay, min(exc.retry_after, settings.OCPDASH_POLL_BACKOFF_MAX))
+    since = upgrade.ocp_unreachable_since or now
+    if isinstance(exc, OcpAuthError):
+        fault = f"OCP rejected our credentials: {exc.message}"
+    else:
+        fault = f"OCP unreachable since {since:%Y-%m-%d %H:%M:%S %Z}: {exc.message}"
+    if not upgrade.ocp_fault:
+        events.record(
+            upgrade.pk, UpgradeEvent.Kind.ERROR, f"{fault} Still following; the upgrade is not failed."
+        )
+    lease.release(
+        upgrade.pk,
+        token,
+        poll_failures=failures,
+        ocp_fault=fault,
+        ocp_unreachable_since=since,
+        next_poll_at=now + timedelta(seconds=delay),
+    )
+    log.warning("Poll of upgrade %s failed (%s); next try in %.1fs", upgrade.pk, type(exc).__name__, delay)
+    return delay
+
+
+def _refresh_cluster(upgrade: Upgrade) -> None:
+    from ocpdash.sites.sync import refresh_cluster
+
+    try:
+        refresh_cluster(upgrade.cluster)
+    except OcpError as exc:
+        events.record(
+            upgrade.pk, UpgradeEvent.Kind.INFO, f"Could not refresh the cluster from OCP: {exc.message}"
+        )

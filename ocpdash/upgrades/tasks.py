@@ -1,0 +1,25 @@
+"""Celery tasks: thin wrappers that pass ids to the domain functions."""
+
+from celery import shared_task
+
+from ocpdash.upgrades import polling, recovery, submission
+
+
+@shared_task(name="ocpdash.upgrades.tasks.submit_upgrade", ignore_result=True)
+def submit_upgrade_task(upgrade_id: int) -> str:
+    outcome = submission.run_submit(upgrade_id)
+    if outcome.result == "retry":
+        submission.enqueue_submit(upgrade_id, countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name="ocpdash.upgrades.tasks.poll_upgrade", ignore_result=True)
+def poll_upgrade(upgrade_id: int) -> None:
+    next_in = polling.run_poll(upgrade_id)
+    if next_in is not None:
+        polling.enqueue_poll(upgrade_id, countdown=next_in)
+
+
+@shared_task(name="ocpdash.upgrades.tasks.recover", ignore_result=True)
+def recover() -> dict:
+    return recovery.recover()

@@ -1,0 +1,353 @@
+"""The engine against real Redis, real `celery worker`/`celery beat` processes and the simulator.
+
+Each test drives a whole upgrade through the worker processes; the simulator's call log is the
+witness for "exactly one upgrade POST".
+"""
+
+import threading
+
+import pytest
+import requests
+from django.db import close_old_connections
+
+from ocpdash.catalog.models import RpmPackage
+from ocpdash.ocp.versions import ObVersion
+from ocpdash.sites.models import Cluster
+from ocpdash.upgrades.errors import UpgradeConflict
+from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent, UpgradeStep
+from ocpdash.upgrades.operations import operate_step, operate_task
+from ocpdash.upgrades.submission import submit_upgrade
+from tests.fixtures.services import wait_for
+
+pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
+
+HAPPY_CLUSTER = "orion"
+HAPPY_PACKAGE = "oceanbase-4.2.1.1-100000162023111615.el7.x86_64.rpm"
+TERMINAL = (State.SUCCESSFUL, State.FAILED, State.REJECTED, State.ROLLED_BACK)
+
+
+def happy(operator):
+    cluster = Cluster.objects.get(name=HAPPY_CLUSTER)
+    package = RpmPackage.objects.get(file_name=HAPPY_PACKAGE)
+    return cluster, package
+
+
+def state_of(upgrade):
+    upgrade.refresh_from_db()
+    return upgrade.state
+
+
+def wait_state(upgrade, states, timeout, engine):
+    try:
+        return wait_for(
+            lambda: state_of(upgrade) in states and upgrade.state, timeout, f"upgrade in {states}"
+        )
+    except AssertionError:
+        events = "\n".join(upgrade.events.values_list("message", flat=True))
+        raise AssertionError(f"upgrade stayed {upgrade.state}\nevents:\n{events}\n{engine.logs()}") from None
+
+
+def test_happy_path_reaches_successful_with_all_steps_and_one_post(engine, simulator, operator):
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package, reason="quarterly upgrade")
+    assert wait_state(upgrade, TERMINAL, 90, engine) == State.SUCCESSFUL
+    assert simulator.upgrade_posts() == 1
+    tasks = list(upgrade.tasks.order_by("ocp_task_id"))
+    assert tasks[0].is_parent and len(tasks) >= 2, "child tasks are tracked"
+    child_steps = UpgradeStep.objects.filter(
+        upgrade=upgrade, ocp_task_id__in=[t.ocp_task_id for t in tasks[1:]]
+    )
+    assert child_steps.count() > 0 and set(child_steps.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert set(upgrade.steps.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    cluster.refresh_from_db()
+    assert ObVersion.parse(cluster.version).same_release(package.ob_version), cluster.version
+    assert upgrade.events.filter(kind=UpgradeEvent.Kind.STEP).count() >= upgrade.steps.count()
+
+
+def test_kill_9_of_the_worker_mid_poll_loses_nothing(engine, simulator, operator):
+    simulator.config(step_seconds=0.4)
+    engine.start_worker("w1")
+    engine.start_worker("w2")
+    engine.start_beat()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    wait_for(lambda: upgrade.steps.filter(status="SUCCESSFUL").count() >= 2, 30, "the upgrade to be running")
+    engine.kill("w1")
+    engine.kill("w2")
+    engine.start_worker("w3")
+    assert wait_state(upgrade, TERMINAL, 120, engine) == State.SUCCESSFUL
+    assert simulator.upgrade_posts() == 1
+    assert UpgradeStep.objects.filter(upgrade=upgrade).count() == len(
+        set(UpgradeStep.objects.filter(upgrade=upgrade).values_list("ocp_subtask_id", flat=True))
+    )
+
+
+def test_ambiguous_submit_then_worker_death_adopts_the_ocp_task(engine, simulator, operator):
+    simulator.faults(ambiguous_upgrade=True)
+    engine.start_worker("w1")
+    engine.start_beat()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    wait_for(lambda: simulator.upgrade_posts() == 1, 30, "the upgrade POST to reach OCP")
+    engine.kill("w1")
+    upgrade.refresh_from_db()
+    assert upgrade.ocp_task_id is None, "the reply was lost, so the id cannot be known yet"
+    engine.start_worker("w2")
+    assert wait_state(upgrade, TERMINAL, 120, engine) == State.SUCCESSFUL
+    assert simulator.upgrade_posts() == 1
+    assert upgrade.events.filter(message__contains="earlier attempt").exists()
+
+
+@pytest.mark.parametrize("how", ["restart", "flushall"])
+def test_twenty_upgrades_survive_a_redis_restart_or_flush(engine, simulator, redis_service, make_user, how):
+    simulator.config(step_seconds=0.3)
+    engine.start_worker("w1", concurrency=4)
+    engine.start_worker("w2", concurrency=4)
+    engine.start_beat()
+    users = [make_user(role="Operators") for _ in range(20)]
+    upgrades = []
+    # The simulator's estate has few clusters; clone rows pointing at the same OCP clusters is not
+    # possible, so 20 upgrades run on 20 simulated clusters created for the test.
+    cluster_ids = simulator.add_clusters(like=HAPPY_CLUSTER, count=20)
+    from ocpdash.sites.sync import sync_site
+
+    sync_site(engine.site)
+    package = RpmPackage.objects.get(file_name=HAPPY_PACKAGE)
+    for user, ocp_id in zip(users, cluster_ids, strict=True):
+        upgrades.append(submit_upgrade(user, Cluster.objects.get(ocp_id=ocp_id), package))
+    wait_for(lambda: Upgrade.objects.filter(state=State.RUNNING).count() == 20, 60, "20 running upgrades")
+    if how == "restart":
+        redis_service.restart()
+    else:
+        redis_service.flushall()
+    for upgrade in upgrades:
+        assert wait_state(upgrade, TERMINAL, 150, engine) == State.SUCCESSFUL
+    assert simulator.upgrade_posts() == 20
+
+
+def test_the_same_poll_delivered_twice_at_once_changes_state_once(engine, simulator, operator):
+    from ocpdash.upgrades.polling import run_poll
+
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    from ocpdash.upgrades.submission import run_submit
+
+    assert run_submit(upgrade.pk).result == "submitted"
+    simulator.config(step_seconds=0.05)
+    wait_for(
+        lambda: (
+            simulator.get(f"/api/v2/tasks/instances/{state_and_task(upgrade)}")["data"]["status"]
+            == "SUCCESSFUL"
+        ),
+        60,
+        "OCP to finish the task",
+    )
+    results = []
+
+    def poll():
+        close_old_connections()
+        results.append(run_poll(upgrade.pk))
+        close_old_connections()
+
+    threads = [threading.Thread(target=poll) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    while state_of(upgrade) == State.RUNNING:  # children may need a second poll to be discovered
+        run_poll(upgrade.pk) or None
+        Upgrade.objects.filter(pk=upgrade.pk).update(next_poll_at=None)
+    assert upgrade.state == State.SUCCESSFUL
+    assert upgrade.events.filter(kind=UpgradeEvent.Kind.STATE, message="Upgrade successful.").count() == 1
+    messages = list(
+        upgrade.events.filter(kind=UpgradeEvent.Kind.STEP).values_list("ocp_subtask_id", "message")
+    )
+    assert len(messages) == len(set(messages)), "no duplicate step events"
+
+
+def state_and_task(upgrade):
+    upgrade.refresh_from_db()
+    return upgrade.ocp_task_id
+
+
+def test_two_worker_processes_poll_the_same_upgrade_without_duplicate_events(engine, simulator, operator):
+    engine.start_worker("w1")
+    engine.start_worker("w2")
+    engine.start_beat()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    assert wait_state(upgrade, TERMINAL, 90, engine) == State.SUCCESSFUL
+    messages = list(upgrade.events.values_list("kind", "ocp_subtask_id", "message"))
+    assert len(messages) == len(set(messages))
+
+
+def test_ocp_faults_for_a_while_do_not_fail_the_upgrade(engine, simulator, operator):
+    simulator.config(step_seconds=0.3)
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    wait_state(upgrade, (State.RUNNING,), 30, engine)
+    before = len(simulator.calls())
+    simulator.faults(http_error={"status": 503, "rate": 1.0, "seconds": 8})
+    wait_for(lambda: upgrade.refresh_from_db() or upgrade.ocp_fault, 10, "the fault to show")
+    assert "OCP unreachable since" in upgrade.ocp_fault
+    assert upgrade.state == State.RUNNING
+    assert wait_state(upgrade, TERMINAL, 90, engine) == State.SUCCESSFUL
+    upgrade.refresh_from_db()
+    assert upgrade.ocp_fault == ""
+    faulted = [c for c in simulator.calls()[before:] if c["status"] == 503]
+    # Backoff 0.3 s doubling to 3 s: far fewer than one request per poll interval for 8 s.
+    assert 0 < len(faulted) <= 15
+    assert upgrade.events.filter(message__contains="OCP answers again").exists()
+
+
+def test_two_simultaneous_submissions_make_one_upgrade_and_one_post(engine, simulator, operator, make_user):
+    engine.start_worker()
+    cluster, package = happy(operator)
+    other = make_user(role="Operators")
+    outcomes = []
+
+    def submit(user):
+        close_old_connections()
+        try:
+            outcomes.append(submit_upgrade(user, cluster, package))
+        except UpgradeConflict as exc:
+            outcomes.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=submit, args=(u,)) for u in (operator, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    conflicts = [o for o in outcomes if isinstance(o, UpgradeConflict)]
+    created = [o for o in outcomes if isinstance(o, Upgrade)]
+    assert len(created) == 1 and len(conflicts) == 1, outcomes
+    assert "already has an active upgrade" in conflicts[0].message
+    assert wait_state(created[0], TERMINAL, 90, engine) == State.SUCCESSFUL
+    assert simulator.upgrade_posts() == 1
+
+
+def failing_upgrade(engine, simulator, operator, step_name):
+    simulator.faults(fail_subtask={"name": step_name, "times": 1})
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    assert wait_state(upgrade, TERMINAL, 90, engine) == State.FAILED
+    failed = UpgradeStep.objects.get(upgrade=upgrade, status="FAILED", name=step_name)
+    assert step_name in upgrade.last_error
+    return upgrade, failed
+
+
+def test_failed_step_then_retry_step_succeeds(engine, simulator, operator):
+    upgrade, step = failing_upgrade(engine, simulator, operator, "Restart observer")
+    operate_step(operator, upgrade, step, "retry", reason="transient disk issue")
+    assert wait_state(upgrade, (State.SUCCESSFUL,), 90, engine) == State.SUCCESSFUL
+    step.refresh_from_db()
+    assert step.status == "SUCCESSFUL" and step.run_time >= 2
+    event = upgrade.events.get(kind=UpgradeEvent.Kind.OPERATION)
+    assert event.actor == operator and "transient disk issue" in event.message
+
+
+def test_failed_step_then_skip_succeeds_and_shows_skipped(engine, simulator, operator):
+    upgrade, step = failing_upgrade(engine, simulator, operator, "Execute upgrade post script")
+    operate_step(operator, upgrade, step, "skip", reason="checked by hand")
+    assert wait_state(upgrade, (State.SUCCESSFUL,), 90, engine) == State.SUCCESSFUL
+    step.refresh_from_db()
+    assert step.display_status == "SKIPPED"
+
+
+def test_cancel_a_running_step_then_retry(engine, simulator, operator):
+    simulator.faults(hang_subtask={"name": "Execute upgrade pre script"})
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    step = wait_for(
+        lambda: UpgradeStep.objects.filter(
+            upgrade=upgrade, name="Execute upgrade pre script", status="RUNNING"
+        ).first(),
+        60,
+        "the step to run",
+    )
+    upgrade.refresh_from_db()
+    operate_step(operator, upgrade, step, "cancel", reason="stuck")
+    assert wait_state(upgrade, (State.FAILED,), 60, engine) == State.FAILED
+    step.refresh_from_db()
+    assert step.display_status == "CANCELED"
+    simulator.clear_faults()
+    operate_task(operator, upgrade, "retry", reason="try again")
+    assert wait_state(upgrade, (State.SUCCESSFUL,), 90, engine) == State.SUCCESSFUL
+
+
+def test_rollback_allowed_before_zone_steps_and_refused_after(engine, simulator, operator):
+    from ocpdash.upgrades.errors import OperationRefused
+
+    upgrade, _ = failing_upgrade(engine, simulator, operator, "Execute upgrade checker script")
+    upgrade.refresh_from_db()
+    operate_task(operator, upgrade, "rollback", reason="abandon")
+    assert wait_state(upgrade, (State.ROLLED_BACK,), 90, engine) == State.ROLLED_BACK
+
+    simulator.faults(fail_subtask={"name": "Start zone zone1", "times": 1})
+    cluster = Cluster.objects.get(pk=upgrade.cluster_id)
+    late = submit_upgrade(operator, cluster, upgrade.package)
+    assert wait_state(late, TERMINAL, 90, engine) == State.FAILED
+    late.refresh_from_db()
+    with pytest.raises(OperationRefused):
+        operate_task(operator, late, "rollback")
+
+
+def delete_ocp_package(simulator, file_name):
+    """Through OCP's own API (DELETE /api/v2/software-packages/{id}), as an OCP admin would."""
+    auth = (simulator.username, simulator.password)
+    rows = requests.get(
+        f"{simulator.url}/api/v2/software-packages",
+        params={"keyword": file_name, "size": 100},
+        auth=auth,
+        timeout=10,
+    ).json()["data"]["contents"]
+    (package,) = [row for row in rows if row["fileName"] == file_name]
+    requests.delete(
+        f"{simulator.url}/api/v2/software-packages/{package['id']}", auth=auth, timeout=10
+    ).raise_for_status()
+
+
+def test_ocp_refusal_for_a_missing_rpm_on_the_path_ends_rejected(engine, simulator, operator):
+    engine.start_worker()
+    cluster = Cluster.objects.get(name=HAPPY_CLUSTER)
+    package = RpmPackage.objects.get(file_name=HAPPY_PACKAGE)
+    # OCP's package is deleted after our pre-check passed: OCP refuses, nothing is retried.
+    from ocpdash.upgrades.submission import enqueue_submit
+
+    upgrade = Upgrade.objects.create(
+        cluster=cluster,
+        package=package,
+        requested_by=operator,
+        from_version=cluster.version,
+        to_version=package.full_version,
+    )
+    delete_ocp_package(simulator, HAPPY_PACKAGE)
+    enqueue_submit(upgrade.pk)
+    assert wait_state(upgrade, TERMINAL, 60, engine) == State.REJECTED
+    assert "OCP refused the upgrade" in upgrade.last_error
+    assert simulator.upgrade_posts() == 1
+
+
+def test_ocp_refusal_for_a_cluster_not_running_ends_rejected(engine, simulator, operator):
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = Upgrade.objects.create(
+        cluster=cluster,
+        package=package,
+        requested_by=operator,
+        from_version=cluster.version,
+        to_version=package.full_version,
+    )
+    simulator.set_cluster_status(cluster.ocp_id, "STOPPED")
+    from ocpdash.upgrades.submission import enqueue_submit
+
+    enqueue_submit(upgrade.pk)
+    assert wait_state(upgrade, TERMINAL, 60, engine) == State.REJECTED
+    assert "STOPPED" in upgrade.last_error or "state" in upgrade.last_error
+    assert simulator.upgrade_posts() == 1
