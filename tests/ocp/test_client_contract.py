@@ -88,9 +88,10 @@ def test_not_found(client):
         client.get_host(99999)
 
 
-def test_packages_paging_filters_and_upload(client):
+def test_packages_paging_filters_and_upload(client, sim):
     everything = client.list_packages(page_size=3)
     assert len(everything) == len({p.id for p in everything}) >= 11
+    assert len(sim.calls("GET", "/software-packages")) == -(-len(everything) // 3)  # one call per page
     assert TERRAN_RPM in {p.file_name for p in everything}
     aarch = client.list_packages(architecture="aarch64")
     assert aarch and all(p.architecture == "aarch64" for p in aarch)
@@ -120,7 +121,7 @@ def test_upgrade_returns_parent_task_in_sample_shape(client, sim):
     names = {s.name for s in task.subtasks}
     assert {"Start node", "Prepare upgrade cluster", "Update OB cluster status"} <= names
     assert task.id in {t.id for t in client.list_tasks(cluster_id=6)}
-    assert len(sim.upgrade_posts()) == 1
+    assert sim.upgrade_posts() == 1
     with pytest.raises(OcpRefused) as info:  # an upgrade is already running on the cluster
         client.upgrade_cluster(6, TERRAN_RPM)
     assert info.value.status == 400 and info.value.ocp_message
@@ -169,7 +170,7 @@ def test_viewer_can_read_but_not_upgrade(sim):
     with pytest.raises(OcpForbidden) as info:
         client.upgrade_cluster(6, TERRAN_RPM)
     assert info.value.status == 403 and info.value.request_sent
-    assert sim.upgrade_posts() == [] or len(sim.upgrade_posts()) == 1  # the POST arrived, nothing started
+    assert sim.upgrade_posts() == 1  # the POST arrived, nothing started
     assert client.list_tasks(cluster_id=6) == []
 
 
@@ -195,6 +196,7 @@ def test_wrong_aksk_signature_is_refused(sim):
 def test_get_retries_server_errors_and_rate_limits(sim, client):
     sim.faults(http_error={"status": 503, "count": 2, "method": "GET"})
     assert client.get_cluster(6).id == 6
+    assert len(sim.calls("GET", "/ob/clusters/6")) == 3
     sim.clear_faults()
     sim.faults(http_error={"status": 429, "count": 1, "retry_after": 1, "method": "GET"})
     assert client.get_cluster(6).id == 6
@@ -213,7 +215,7 @@ def test_post_is_never_retried(sim, client):
     sim.faults(http_error={"status": 503, "count": 1, "method": "POST"})
     with pytest.raises(OcpServerError) as info:
         client.upgrade_cluster(6, TERRAN_RPM)
-    assert info.value.request_sent is True
+    assert info.value.request_sent is True and sim.upgrade_posts() == 1
     sim.clear_faults()
     sim.faults(http_error={"status": 429, "count": 1, "method": "POST", "retry_after": 3})
     with pytest.raises(OcpRateLimited) as info:
@@ -302,3 +304,23 @@ def test_cancel_running_subtask_and_rollback_refused_after_zone_steps(sim, clien
     with pytest.raises(OcpRefused) as info:
         client.rollback_task(child.id)
     assert info.value.status == 400 and info.value.code is not None
+
+
+def test_dropped_connections_get_is_retried_post_is_not(sim, client):
+    sim.faults(drop_connection={"count": 1, "method": "GET"})
+    assert client.get_cluster(6).id == 6
+    assert len(sim.calls("GET", "/ob/clusters/6")) == 2
+    sim.clear_faults()
+    sim.faults(drop_connection={"count": 1, "method": "POST"})
+    with pytest.raises(OcpUnreachable) as info:
+        client.upgrade_cluster(6, TERRAN_RPM)
+    assert info.value.request_sent is True and sim.upgrade_posts() == 1
+
+
+def test_connection_refused_is_not_sent():
+    from .scripted_server import free_port
+
+    client = OcpClient(f"http://127.0.0.1:{free_port()}", BasicAuth("admin", "x"), max_retries=0)
+    with pytest.raises(OcpUnreachable) as info:
+        client.upgrade_cluster(6, TERRAN_RPM)
+    assert info.value.request_sent is False
