@@ -1,0 +1,59 @@
+"""History filters shared by the web page, the CSV export and the API (all query-string driven)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from ocpdash.upgrades.models import State, Upgrade
+
+FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q", "reviewed")
+
+
+def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
+    """Apply history filters from a QueryDict/dict; unknown or malformed values are ignored."""
+    qs = (queryset if queryset is not None else Upgrade.objects.all()).for_list()
+    if value := _int(params.get("cluster")):
+        qs = qs.filter(cluster_id=value)
+    if value := _int(params.get("site")):
+        qs = qs.filter(cluster__site_id=value)
+    if (value := params.get("state")) in State.values:
+        qs = qs.filter(state=value)
+    if value := (params.get("user") or "").strip():
+        qs = qs.filter(requested_by__username=value)
+    if value := (params.get("version") or "").strip():
+        qs = qs.filter(Q(to_version__startswith=value) | Q(from_version__startswith=value))
+    if value := _date(params.get("since")):
+        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(value, time.min)))
+    if value := _date(params.get("until")):
+        qs = qs.filter(created_at__lte=timezone.make_aware(datetime.combine(value, time.max)))
+    if value := (params.get("q") or "").strip():
+        qs = qs.filter(
+            Q(cluster__name__icontains=value)
+            | Q(package__file_name__icontains=value)
+            | Q(reason__icontains=value)
+            | Q(last_error__icontains=value)
+        )
+    reviewed = params.get("reviewed")
+    if reviewed == "no":
+        qs = qs.filter(reviewed_at__isnull=True)
+    elif reviewed == "yes":
+        qs = qs.filter(reviewed_at__isnull=False)
+    return qs.order_by("-created_at", "-id")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value):
+    try:
+        return parse_date(value or "")
+    except ValueError:
+        return None
