@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from . import transport
-from .errors import OcpError, OcpMalformedReply, OcpRateLimited
+from .errors import OcpError, OcpMalformedReply
 from .parsing import obj, opt_int, opt_obj, parse_datetime
 from .types import Cluster, Host, Server, SoftwarePackage, Subtask, TaskInstance, TaskSummary, Zone
 
@@ -315,9 +315,8 @@ class OcpClient:
                 attempt += 1
 
     def _backoff(self, attempt: int, exc: OcpError) -> float:
-        retry_after = getattr(exc, "retry_after", None) if isinstance(exc, OcpRateLimited) else None
-        if retry_after is not None:
-            return max(0.0, min(retry_after, self.backoff_cap * 4))
+        if exc.retry_after is not None:
+            return max(0.0, min(exc.retry_after, self.backoff_cap * 4))
         return self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * (2**attempt)))
 
     def _send_once(self, method: str, path: str, **kwargs: Any) -> requests.Response:

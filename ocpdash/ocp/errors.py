@@ -41,6 +41,7 @@ class OcpError(Exception):
         ocp_message: str | None = None,
         sub_errors: tuple[SubError, ...] = (),
         trace_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -52,6 +53,7 @@ class OcpError(Exception):
         self.ocp_message = ocp_message
         self.sub_errors = tuple(sub_errors)
         self.trace_id = trace_id
+        self.retry_after = retry_after  # seconds OCP asked us to wait (429, or 503 with Retry-After)
 
     def __str__(self) -> str:
         return self.message
@@ -79,10 +81,6 @@ class OcpRateLimited(OcpError):
     """OCP answered 429; ``retry_after`` is the number of seconds it asked us to wait (or None)."""
 
     transient = True
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
 
 
 class OcpAuthError(OcpError):

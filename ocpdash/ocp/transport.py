@@ -164,7 +164,11 @@ def _status_error(
         wait = retry_after(response)
         return OcpRateLimited(f"{head}: {_HINTS[429]}{said}", retry_after=wait, **common)
     if status >= 500:
-        return OcpServerError(f"{head}; OCP or a proxy in front of it failed, retry later{said}", **common)
+        return OcpServerError(
+            f"{head}; OCP or a proxy in front of it failed, retry later{said}",
+            retry_after=retry_after(response),
+            **common,
+        )
     if 300 <= status < 400:
         location = response.headers.get("Location", "")
         return OcpRefused(f"{head} redirecting to {location[:100]!r}; check the OCP URL{said}", **common)

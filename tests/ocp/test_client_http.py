@@ -107,6 +107,13 @@ def test_get_retries_5xx_then_succeeds(scripted, scripted_client, sleeps):
     assert 0 <= sleeps[0] <= 0.25 and 0 <= sleeps[1] <= 0.5  # full jitter under base * 2**attempt
 
 
+def test_get_honours_retry_after_on_503(scripted, scripted_client, sleeps):
+    scripted.add(Reply(503, json=error_envelope(503), headers={"Retry-After": "3"}))
+    scripted.add(Reply(200, json=envelope(TASK)))
+    scripted_client.get_task(7)
+    assert sleeps == [3.0]
+
+
 def test_get_gives_up_after_max_retries(scripted, scripted_client, sleeps):
     scripted.add(*[Reply(500, json=error_envelope(500)) for _ in range(5)])
     with pytest.raises(OcpServerError):
