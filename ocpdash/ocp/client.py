@@ -224,8 +224,8 @@ class OcpClient:
         data = self._get_data(path)
         if isinstance(data, str):
             return data
-        log_text = obj(data, "subtask log").get("log") if isinstance(data, dict) else None
-        if log_text is None and isinstance(data, dict):
+        log_text = self._parse(lambda d: obj(d, "subtask log"), data, path).get("log")
+        if log_text is None:
             return ""
         if not isinstance(log_text, str):
             raise self._malformed("GET", path, "subtask log field 'log' is not a string")
