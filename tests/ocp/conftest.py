@@ -4,15 +4,6 @@ from ocpdash.ocp import BasicAuth, OcpClient
 
 from .scripted_server import ScriptedServer
 
-try:  # the simulator fixture lives with the simulator; import it rather than use pytest_plugins here
-    from tests.fixtures.simulator import *  # noqa: F403
-except ImportError as exc:  # pragma: no cover - only while the simulator is being written
-    _missing = str(exc)
-
-    @pytest.fixture
-    def simulator():
-        pytest.skip(f"simulator fixture unavailable: {_missing}")
-
 
 @pytest.fixture
 def scripted():
