@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ocpdash.catalog",
     "ocpdash.upgrades",
     "ocpdash.web",
+    "ocpdash.api",
 ]
 
 MIDDLEWARE = [
@@ -176,12 +177,26 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ocpdash.api.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "ocpdash.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("OCPDASH_API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("OCPDASH_API_THROTTLE_USER", "1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ocpdash API",
     "DESCRIPTION": "Upgrade OceanBase clusters through OCP: pre-check, submit, follow and operate.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Security ---

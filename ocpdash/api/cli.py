@@ -1,0 +1,88 @@
+"""Shared by the management commands: act as a named user, find objects by id or name, print
+upgrades. Commands only parse arguments and call the same domain functions as the UI and API."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+
+from ocpdash.catalog.models import RpmPackage
+from ocpdash.sites.models import Cluster
+from ocpdash.upgrades.errors import PrecheckFailed, UpgradeError
+from ocpdash.upgrades.models import Upgrade
+
+
+def add_user_argument(parser, required: bool = True) -> None:
+    parser.add_argument(
+        "--user", required=required, help="Act as this ocpdash user (same permissions and audit trail)"
+    )
+
+
+def get_user(username: str):
+    try:
+        user = get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"No ocpdash user named {username!r}.")
+    if not user.is_active:
+        raise CommandError(f"User {username!r} is inactive.")
+    return user
+
+
+def get_cluster(ref: str) -> Cluster:
+    """A cluster by database id, or by name (``site/name`` when the name is not unique)."""
+    qs = Cluster.objects.select_related("site")
+    if ref.isdigit():
+        found = list(qs.filter(pk=int(ref)))
+    elif "/" in ref:
+        site, name = ref.split("/", 1)
+        found = list(qs.filter(site__name=site, name=name))
+    else:
+        found = list(qs.filter(name=ref))
+    if not found:
+        raise CommandError(f"No cluster {ref!r} (give its id, name or site/name; run sync_clusters?).")
+    if len(found) > 1:
+        raise CommandError(f"Several clusters are named {ref!r}: give site/name or the id.")
+    return found[0]
+
+
+def get_package(ref: str) -> RpmPackage:
+    """A catalog package by id or file name."""
+    lookup = {"pk": int(ref)} if ref.isdigit() else {"file_name": ref}
+    try:
+        return RpmPackage.objects.get(**lookup)
+    except RpmPackage.DoesNotExist:
+        raise CommandError(f"No package {ref!r} in the catalog (give its id or file name).")
+
+
+def get_upgrade(ref: str) -> Upgrade:
+    if not str(ref).isdigit():
+        raise CommandError(f"An upgrade id is a number, not {ref!r}.")
+    try:
+        return Upgrade.objects.for_list().get(pk=int(ref))
+    except Upgrade.DoesNotExist:
+        raise CommandError(f"No upgrade #{ref}.")
+
+
+def command_error(exc: UpgradeError) -> CommandError:
+    """A domain error as a CommandError: the message (and every failing check), no traceback."""
+    if isinstance(exc, PrecheckFailed):
+        lines = [f"  ✗ {check.key}: {check.message}" for check in exc.report.failures]
+        return CommandError("\n".join(["The pre-check failed:", *lines]))
+    return CommandError(exc.message)
+
+
+def upgrade_summary(upgrade: Upgrade) -> list[str]:
+    lines = [
+        f"Upgrade #{upgrade.pk}: {upgrade.cluster.name} ({upgrade.cluster.site.name}) "
+        f"{upgrade.from_version} → {upgrade.to_version}",
+        f"  state: {upgrade.state}   requested by {upgrade.requested_by} at {upgrade.created_at:%Y-%m-%d %H:%M:%S}",
+    ]
+    if upgrade.ocp_task_id:
+        lines.append(f"  OCP task: {upgrade.ocp_task_id} ({upgrade.ocp_task_status or 'unknown'})")
+    if upgrade.last_error:
+        lines.append(f"  last error: {upgrade.last_error}")
+    return lines
+
+
+def step_line(step) -> str:
+    return f"  [{step.display_status:<10}] {step.ocp_task_id}/{step.ocp_subtask_id} {step.name}"

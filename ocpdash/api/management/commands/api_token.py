@@ -1,0 +1,27 @@
+"""Issue or revoke a user's API token (``Authorization: Token <key>``)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
+
+from ocpdash.api.cli import get_user
+
+
+class Command(BaseCommand):
+    help = "Issue (print) or revoke the API token of a user. Issuing replaces any earlier token."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["issue", "revoke"])
+        parser.add_argument("username")
+
+    def handle(self, *args, action: str, username: str, **options):
+        user = get_user(username)
+        deleted, _ = Token.objects.filter(user=user).delete()
+        if action == "revoke":
+            if not deleted:
+                raise CommandError(f"{username} has no API token.")
+            self.stdout.write(f"Revoked the API token of {username}.")
+            return
+        token = Token.objects.create(user=user)
+        self.stdout.write(token.key)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ocpdash.api.cli import (
+    add_user_argument,
+    command_error,
+    get_cluster,
+    get_package,
+    get_user,
+    step_line,
+    upgrade_summary,
+)
+from ocpdash.upgrades.errors import UpgradeError
+from ocpdash.upgrades.models import State, Upgrade
+from ocpdash.upgrades.submission import submit_upgrade
+
+# Where --wait stops: the end, or a failure that needs an operator (retry/rollback/close).
+STOP_STATES = (State.SUCCESSFUL, State.REJECTED, State.ROLLED_BACK, State.CLOSED, State.FAILED)
+
+
+class Command(BaseCommand):
+    help = (
+        "Pre-check and submit an upgrade of CLUSTER to PACKAGE as --user. With --wait, follow it step "
+        "by step until it ends; the exit status is 0 only if it succeeded."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("cluster", help="Cluster id, name or site/name")
+        parser.add_argument("package", help="Package id or RPM file name")
+        add_user_argument(parser)
+        parser.add_argument("--reason", default="", help="Why (recorded in the audit trail)")
+        parser.add_argument("--wait", action="store_true", help="Follow the upgrade until it ends")
+        parser.add_argument("--interval", type=float, default=2.0, help="Seconds between checks")
+        parser.add_argument("--timeout", type=float, default=6 * 3600, help="Give up waiting after this")
+
+    def handle(self, *args, **options):
+        user = get_user(options["user"])
+        cluster, package = get_cluster(options["cluster"]), get_package(options["package"])
+        try:
+            upgrade = submit_upgrade(user, cluster, package, reason=options["reason"])
+        except UpgradeError as exc:
+            raise command_error(exc)
+        self.stdout.write(f"Submitted upgrade #{upgrade.pk} ({upgrade.from_version} → {upgrade.to_version}).")
+        if options["wait"]:
+            self.follow(upgrade.pk, options["interval"], options["timeout"])
+
+    def follow(self, upgrade_id: int, interval: float, timeout: float) -> None:
+        """Poll the database (the engine writes every step there) and print what changed."""
+        deadline = time.monotonic() + timeout
+        seen: dict[int, str] = {}
+        state = None
+        while True:
+            upgrade = Upgrade.objects.for_list().get(pk=upgrade_id)
+            if upgrade.state != state:
+                state = upgrade.state
+                self.stdout.write(f"state: {state}")
+            for step in upgrade.steps.all():
+                if seen.get(step.ocp_subtask_id) != step.display_status:
+                    seen[step.ocp_subtask_id] = step.display_status
+                    self.stdout.write(step_line(step))
+            if state in STOP_STATES:
+                break
+            if time.monotonic() > deadline:
+                raise CommandError(f"Upgrade #{upgrade_id} is still {state} after {timeout:.0f}s.")
+            time.sleep(interval)
+        for line in upgrade_summary(upgrade):
+            self.stdout.write(line)
+        if state != State.SUCCESSFUL:
+            raise CommandError(f"Upgrade #{upgrade_id} ended {state}: {upgrade.last_error or 'see its events'}")

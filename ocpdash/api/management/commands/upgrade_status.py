@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from ocpdash.api.cli import get_upgrade, step_line, upgrade_summary
+
+
+class Command(BaseCommand):
+    help = "Show an upgrade: state, OCP task and every step with its status."
+
+    def add_arguments(self, parser):
+        parser.add_argument("upgrade", help="Upgrade id")
+        parser.add_argument("--events", action="store_true", help="Also print the event history")
+
+    def handle(self, *args, **options):
+        upgrade = get_upgrade(options["upgrade"])
+        for line in upgrade_summary(upgrade):
+            self.stdout.write(line)
+        for step in upgrade.steps.all():
+            self.stdout.write(step_line(step))
+        if options["events"]:
+            for event in upgrade.events.select_related("actor"):
+                self.stdout.write(f"  {event.created_at:%H:%M:%S} {event.actor_name}: {event.message}")

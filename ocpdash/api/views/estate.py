@@ -1,0 +1,118 @@
+"""Sites (admins), clusters (everyone reads, operators sync) and the RPM catalog (catalog admins write)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ocpdash.api import serializers as s
+from ocpdash.api.permissions import ActionPermission
+from ocpdash.api.views.base import ApiViewSet
+from ocpdash.catalog.models import RpmPackage
+from ocpdash.sites.models import Cluster, OcpSite
+from ocpdash.sites.sync import sync_all_sites
+
+ADMIN = ActionPermission.ADMIN_ONLY
+CLUSTER_VIEW = ["sites.view_cluster"]
+PACKAGE_VIEW = ["catalog.view_rpmpackage"]
+
+
+def _param(name: str, kind=OpenApiTypes.STR, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=False, description=description)
+
+
+class SiteViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ApiViewSet,
+):
+    """OCP sites. Admins only; passwords and AccessKey secrets can be set but are never returned."""
+
+    queryset = OcpSite.objects.all()
+    serializer_class = s.SiteSerializer
+    action_perms = {a: ADMIN for a in ("list", "retrieve", "create", "update", "partial_update")}
+
+
+@extend_schema(parameters=[_param("site", OpenApiTypes.INT), _param("q", description="Name contains")])
+class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    queryset = Cluster.objects.select_related("site")
+    action_perms = {"list": CLUSTER_VIEW, "retrieve": CLUSTER_VIEW, "sync": ["upgrades.submit_upgrade"]}
+
+    def get_serializer_class(self):
+        return s.ClusterDetailSerializer if self.action == "retrieve" else s.ClusterSerializer
+
+    def filter_queryset(self, queryset):
+        params = self.request.query_params
+        if (site := params.get("site", "")).isdigit():
+            queryset = queryset.filter(site_id=int(site))
+        if q := params.get("q", "").strip():
+            queryset = queryset.filter(name__icontains=q)
+        return super().filter_queryset(queryset)
+
+    @extend_schema(request=None, responses=s.SyncResultSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def sync(self, request):
+        """Read every enabled site's clusters from OCP now."""
+        results = sync_all_sites()
+        return Response(s.SyncResultSerializer(results, many=True).data)
+
+
+@extend_schema(
+    parameters=[
+        _param("q", description="File name contains"),
+        _param("version", description="Version starts with"),
+        _param("arch"),
+        _param("dist"),
+        _param("enabled", OpenApiTypes.BOOL),
+    ]
+)
+class PackageViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ApiViewSet,
+):
+    """The RPM catalog. Everyone reads; catalog admins add, change and disable packages."""
+
+    queryset = RpmPackage.objects.select_related("added_by")
+    serializer_class = s.PackageSerializer
+    action_perms = {
+        "list": PACKAGE_VIEW,
+        "retrieve": PACKAGE_VIEW,
+        "create": ["catalog.add_rpmpackage"],
+        "update": ["catalog.change_rpmpackage"],
+        "partial_update": ["catalog.change_rpmpackage"],
+        "disable": ["catalog.change_rpmpackage"],
+    }
+
+    def filter_queryset(self, queryset):
+        params = self.request.query_params
+        if q := params.get("q", "").strip():
+            queryset = queryset.filter(file_name__icontains=q)
+        if version := params.get("version", "").strip():
+            queryset = queryset.filter(Q(version__startswith=version))
+        for exact in ("arch", "dist"):
+            if value := params.get(exact, "").strip():
+                queryset = queryset.filter(**{exact: value})
+        if (enabled := params.get("enabled")) in ("true", "false"):
+            queryset = queryset.filter(enabled=enabled == "true")
+        return super().filter_queryset(queryset)
+
+    def perform_create(self, serializer):
+        serializer.save(added_by=self.request.user)
+
+    @extend_schema(request=None, responses=s.PackageSerializer)
+    @action(detail=True, methods=["post"])
+    def disable(self, request, pk=None):
+        """Disable a package: it stays in the history but can no longer be chosen for upgrades."""
+        package = self.get_object()
+        RpmPackage.objects.filter(pk=package.pk).update(enabled=False)
+        package.refresh_from_db()
+        return Response(s.PackageSerializer(package).data, status=status.HTTP_200_OK)
