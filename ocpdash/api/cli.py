@@ -75,7 +75,8 @@ def upgrade_summary(upgrade: Upgrade) -> list[str]:
     lines = [
         f"Upgrade #{upgrade.pk}: {upgrade.cluster.name} ({upgrade.cluster.site.name}) "
         f"{upgrade.from_version} → {upgrade.to_version}",
-        f"  state: {upgrade.state}   requested by {upgrade.requested_by} at {upgrade.created_at:%Y-%m-%d %H:%M:%S}",
+        f"  state: {upgrade.state}   requested by {upgrade.requested_by} "
+        f"at {upgrade.created_at:%Y-%m-%d %H:%M:%S}",
     ]
     if upgrade.ocp_task_id:
         lines.append(f"  OCP task: {upgrade.ocp_task_id} ({upgrade.ocp_task_status or 'unknown'})")

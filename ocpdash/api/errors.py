@@ -59,7 +59,8 @@ def _api_error(exc: exceptions.APIException) -> dict:
         return error_body("invalid", message, fields)
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
-    return error_body(code, str(exc.detail) if not isinstance(exc.detail, (list, dict)) else exc.default_detail)
+    message = exc.detail if not isinstance(exc.detail, (list, dict)) else exc.default_detail
+    return error_body(code, str(message))
 
 
 def _flatten(detail):
@@ -91,7 +92,5 @@ def _as_dict(item) -> dict:
 
 def _django_messages(exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        return {f: [str(m) for e in errors for m in e.messages] for f, errors in exc.error_dict.items()}
     return list(exc.messages)
-
-

@@ -8,7 +8,8 @@ from rest_framework.permissions import BasePermission
 class ActionPermission(BasePermission):
     """The view lists, per action, the Django permissions it needs: ``action_perms = {"list": [...]}``.
 
-    ``"action:method"`` keys refine one HTTP method of an action. An action missing from the map is denied, so a new endpoint is closed until someone opens it.
+    ``"action:method"`` keys refine one HTTP method of an action. An action missing from the map
+    is denied, so a new endpoint is closed until someone opens it.
     ``ADMIN_ONLY`` means superusers only (sites, whose credentials only admins may see or set).
     """
 

@@ -201,7 +201,10 @@ class UpgradeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(
-        {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "site": {"type": "string"}}}
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "site": {"type": "string"}},
+        }
     )
     def get_cluster(self, upgrade: Upgrade) -> dict:
         cluster = upgrade.cluster

@@ -44,7 +44,9 @@ def _step_action(operation: str):
     view.__doc__ = f"{operation.capitalize()} one OCP subtask of the upgrade (optional reason)."
     path = rf"steps/(?P<subtask_id>[0-9]+)/{operation}"
     view = action(detail=True, methods=["post"], url_path=path, url_name=f"step-{operation}")(view)
-    schema = extend_schema(request=s.ReasonSerializer, responses=s.OperationResultSerializer, parameters=[SUBTASK])
+    schema = extend_schema(
+        request=s.ReasonSerializer, responses=s.OperationResultSerializer, parameters=[SUBTASK]
+    )
     return schema(view)
 
 

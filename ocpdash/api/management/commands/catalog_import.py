@@ -25,7 +25,8 @@ def file_digests(path: Path) -> tuple[int, str, str]:
 class Command(BaseCommand):
     help = (
         "Register OceanBase RPMs in the catalog from a folder (every *.rpm in it) or from a list file "
-        "(one path per line), with size, SHA-1 and SHA-256. Bad file names are refused, naming the wrong part."
+        "(one path per line), with size, SHA-1 and SHA-256. Bad file names are refused, naming the wrong "
+        "part."
     )
 
     def add_arguments(self, parser):

@@ -69,4 +69,5 @@ class Command(BaseCommand):
         for line in upgrade_summary(upgrade):
             self.stdout.write(line)
         if state != State.SUCCESSFUL:
-            raise CommandError(f"Upgrade #{upgrade_id} ended {state}: {upgrade.last_error or 'see its events'}")
+            why = upgrade.last_error or "see its events"
+            raise CommandError(f"Upgrade #{upgrade_id} ended {state}: {why}")
