@@ -20,6 +20,8 @@ class ActionPermission(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and user.is_active):
             return False
+        if hasattr(view, "action_map") and view.action is None:
+            return True  # a method the viewset does not route: let DRF answer 405
         action = getattr(view, "action", None) or request.method.lower()
         table = getattr(view, "action_perms", {})
         perms = table.get(f"{action}:{request.method.lower()}", table.get(action))
