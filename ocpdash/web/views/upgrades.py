@@ -1,0 +1,158 @@
+"""The upgrade page: header, DAG, steps, timeline, operations; live through one polling request.
+
+The poll carries what the page shows (``v`` revision, ``at`` render time, ``n`` task count, ``e``
+last event id): unchanged → 204; changed → only the changed parts, out of band; terminal → 286.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from ocpdash.upgrades import operations, review
+from ocpdash.upgrades.models import Upgrade, UpgradeStep
+from ocpdash.upgrades.steplog import step_log_tail
+from ocpdash.web import dagview
+
+EVENTS_SHOWN = 200
+CLOCK_SLACK = timedelta(seconds=5)  # workers' clocks and in-flight writes
+
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def load(pk: int) -> Upgrade:
+    return get_object_or_404(Upgrade.objects.for_list(), pk=pk)
+
+
+def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
+    """Everything the page shows, in a fixed number of queries whatever the number of steps."""
+    rendered_at = time.time()
+    tasks = list(upgrade.tasks.all())
+    steps = list(upgrade.steps.all())
+    events = list(upgrade.events.select_related("actor").order_by("-created_at", "-id")[:EVENTS_SHOWN])[::-1]
+    root = dagview.build(tasks, steps, [z.get("name", "") for z in upgrade.cluster.zones or []])
+    selected = next((s for s in steps if s.ocp_subtask_id == selected_id), None)
+    may_operate = operations.can_operate(request.user)
+    done = sum(1 for s in steps if s.status == "SUCCESSFUL")
+    last_event = max((e.pk for e in events), default=_int(request.GET.get("e"), 0))
+    context = {
+        "upgrade": upgrade,
+        "root": root,
+        "dags": [root, *root.children],
+        "steps": steps,
+        "events": events,
+        "selected": selected,
+        "done": done,
+        "total": len(steps),
+        "may_operate": may_operate,
+        "task_ops": operations.task_operations(upgrade) if may_operate else [],
+        "labels": operations.LABELS,
+        "poll_url": _poll_url(upgrade, rendered_at, len(tasks), last_event),
+        "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
+    }
+    if selected is not None:
+        context.update(step_context(request, upgrade, selected))
+    if upgrade.is_terminal:
+        context.update(review_context(request, upgrade))
+    return context
+
+
+def step_context(request, upgrade: Upgrade, step: UpgradeStep) -> dict:
+    ops = operations.step_operations(upgrade, step) if operations.can_operate(request.user) else []
+    return {"selected": step, "step_ops": ops, "labels": operations.LABELS, "upgrade": upgrade}
+
+
+def review_context(request, upgrade: Upgrade) -> dict:
+    return {
+        "comments": list(upgrade.comments.select_related("author")),
+        "may_review": review.can_review(request.user),
+        "upgrade": upgrade,
+    }
+
+
+def _poll_url(upgrade: Upgrade, at: float, tasks: int, last_event: int) -> str:
+    query = urlencode({"v": upgrade.revision, "at": f"{at:.3f}", "n": tasks, "e": last_event})
+    return reverse("upgrade_poll", args=[upgrade.pk]) + "?" + query
+
+
+def upgrade_page(request, pk: int):
+    upgrade = load(pk)
+    selected_id = _int(request.GET.get("step"))
+    if request.htmx and request.htmx.target == "step-detail":
+        step = _step(upgrade, selected_id)
+        return render(request, "web/upgrade.html#step_detail", step_context(request, upgrade, step))
+    return render(request, "web/upgrade.html", page_context(request, upgrade, selected_id))
+
+
+def _step(upgrade: Upgrade, subtask_id) -> UpgradeStep:
+    step = UpgradeStep.objects.filter(upgrade=upgrade, ocp_subtask_id=_int(subtask_id, -1)).first()
+    if step is None:
+        raise Http404("No such step in this upgrade.")
+    return step
+
+
+def upgrade_poll(request, pk: int):
+    row = Upgrade.objects.filter(pk=pk).values_list("revision", "state").first()
+    if row is None:
+        raise Http404("No such upgrade.")
+    revision, state = row
+    terminal = Upgrade(state=state).is_terminal
+    if revision == _int(request.GET.get("v")) and not terminal:
+        return HttpResponse(status=204)
+    upgrade = load(pk)
+    context = page_context(request, upgrade, _selected_from_current_url(request))
+    context.update(_changes(request, context))
+    return render(request, "web/upgrade.html#poll", context, status=286 if upgrade.is_terminal else 200)
+
+
+def _selected_from_current_url(request) -> int | None:
+    current = request.htmx.current_url if request.htmx else None
+    if not current:
+        return None
+    return _int(parse_qs(urlsplit(current).query).get("step", [None])[0])
+
+
+def _changes(request, context: dict) -> dict:
+    """Which parts of the page to send: all of the DAG and table when a task appeared, otherwise
+    only the tasks with a step changed since the page's last render; only new events."""
+    since_epoch = float(request.GET.get("at") or 0) if _is_number(request.GET.get("at")) else 0.0
+    since = datetime.fromtimestamp(since_epoch, tz=UTC) - CLOCK_SLACK
+    same_tasks = _int(request.GET.get("n")) == len(context["dags"]) - (0 if context["root"].task else 1)
+    changed = [d for d in context["dags"] if any(s.changed_at >= since for s in d.steps)]
+    last_event = _int(request.GET.get("e"), 0)
+    return {
+        "oob": True,
+        "whole_dag": not same_tasks,
+        "changed_dags": changed if same_tasks else [],
+        "new_events": [e for e in context["events"] if e.pk > last_event],
+        "now": timezone.now(),
+    }
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def step_log(request, pk: int, subtask_id: int):
+    """The OCP log tail of one step; polls itself while the step runs and stops (286) after."""
+    upgrade = load(pk)
+    step = _step(upgrade, subtask_id)
+    running = step.status in ("RUNNING", "CANCELING", "READY")
+    context = {"upgrade": upgrade, "selected": step, "log": step_log_tail(upgrade, step), "running": running}
+    return render(request, "web/upgrade.html#step_log", context, status=200 if running else 286)
