@@ -42,6 +42,10 @@ def make_upgrade(cluster, package, operator):
     return make
 
 
+def default_status(i):
+    return "SUCCESSFUL" if i < 2 else "PENDING"
+
+
 def build_chain(upgrade, task_id, first, count, names=None, statuses=None):
     steps = []
     for i in range(count):
@@ -50,7 +54,7 @@ def build_chain(upgrade, task_id, first, count, names=None, statuses=None):
             UpgradeStep(
                 upgrade=upgrade, ocp_task_id=task_id, ocp_subtask_id=sid,
                 name=(names[i] if names and i < len(names) else f"Step {i}"),
-                status=(statuses[i] if statuses and i < len(statuses) else "SUCCESSFUL" if i < 2 else "PENDING"),
+                status=statuses[i] if statuses and i < len(statuses) else default_status(i),
                 upstreams=[sid - 1] if i else [], downstreams=[sid + 1] if i < count - 1 else [],
             )
         )  # fmt: skip

@@ -97,11 +97,11 @@ def history_csv(request):
                     u.requested_by.get_username(),
                     u.created_at.isoformat(),
                     u.finished_at.isoformat() if u.finished_at else "",
-                    u.reviewed_by or "",
+                    u.reviewed_by.get_username() if u.reviewed_by_id else "",
                     u.reviewed_at.isoformat() if u.reviewed_at else "",
                     u.reason,
                     u.last_error,
-                )  # fmt: skip
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
