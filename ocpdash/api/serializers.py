@@ -91,7 +91,7 @@ class SyncResultSerializer(serializers.Serializer):
 
 
 class PackageSerializer(serializers.ModelSerializer):
-    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     full_version = serializers.CharField(read_only=True)
     size = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     sha1 = serializers.RegexField(HEX40, required=False, allow_blank=True)
@@ -188,7 +188,7 @@ class UpgradeSerializer(serializers.ModelSerializer):
     cluster = serializers.SerializerMethodField()
     package = serializers.SerializerMethodField()
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
 
     class Meta:

@@ -56,7 +56,7 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         return super().filter_queryset(queryset)
 
     @extend_schema(request=None, responses=s.SyncResultSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def sync(self, request):
         """Read every enabled site's clusters from OCP now."""
         results = sync_all_sites()

@@ -115,7 +115,7 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     @extend_schema(methods=["GET"], request=None, responses=s.CommentSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def comments(self, request, pk=None):
         """The upgrade's comments (oldest first); POST adds one (Operators)."""
         upgrade = self.get_object()
