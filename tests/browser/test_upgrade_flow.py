@@ -57,15 +57,17 @@ def test_submit_watch_retry_and_review(page, live_server, engine, simulator, ope
     assert page.evaluate("() => window.noReload === true"), "the page was never reloaded"
     assert Upgrade.objects.filter(cluster__name="orion").count() == 1, "the double click submitted once"
     shot(page, "upgrade-finished-dag")
-    page.goto(live_server.url + "/")
-    expect(page.locator("#clusters")).to_contain_text("orion")
-    shot(page, "dashboard")
 
     # 2. A failing step on a second cluster, retried from the page.
     simulator.faults(fail_subtask={"name": "Restart observer", "times": 1})
     second = submit_from_form(page, live_server, Cluster.objects.get(ocp_id=ocp_id), package, "second")
     failed = page.locator("svg.dag .node[data-status='FAILED']", has_text="Restart observer")
     failed.wait_for(timeout=TIMEOUT_MS)
+    dashboard = page.context.new_page()  # another tab: the upgrade page keeps running untouched
+    dashboard.goto(live_server.url + "/")
+    expect(dashboard.locator(f"#active-upgrades tr[data-upgrade-id='{second}']")).to_have_count(1)
+    shot(dashboard, "dashboard")
+    dashboard.close()
     failed.click()
     page.wait_for_url(re.compile(r"\?step=\d+$"))
     expect(page.locator("#step-info")).to_contain_text("Restart observer")
