@@ -3,6 +3,7 @@ environment; README.md has the table of every variable."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import dj_database_url
@@ -102,7 +103,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
-            "TEST": {"NAME": VAR_DIR / "test-ocpdash.sqlite3"},
+            # One file per test run, so two runs at once (or a run beside `make run`) never collide;
+            # worker processes started by the tests are given this path explicitly.
+            "TEST": {"NAME": VAR_DIR / f"test-ocpdash-{os.getpid()}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -140,7 +143,7 @@ OCPDASH_CLUSTER_SYNC_INTERVAL = env_float("OCPDASH_CLUSTER_SYNC_INTERVAL", 300.0
 OCPDASH_PAGE_POLL_INTERVAL = env_float("OCPDASH_PAGE_POLL_INTERVAL", 2.0)
 OCPDASH_UPGRADE_DEP_FILE = env_str("OCPDASH_UPGRADE_DEP_FILE")
 OCPDASH_SYNC_ON_WORKER_START = env_bool("OCPDASH_SYNC_ON_WORKER_START", True)
-OCPDASH_LEASE_SECONDS = env_float("OCPDASH_LEASE_SECONDS", 45.0)
+OCPDASH_LEASE_SECONDS = env_float("OCPDASH_LEASE_SECONDS", 20.0)
 OCPDASH_POLL_OVERDUE_GRACE = env_float("OCPDASH_POLL_OVERDUE_GRACE", 15.0)
 
 CELERY_BEAT_SCHEDULE = {
@@ -172,8 +175,9 @@ AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an unauthenticated API call gets 401 with WWW-Authenticate: Token.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

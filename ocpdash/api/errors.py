@@ -1,8 +1,8 @@
 """One error shape for every API failure: {"code": ..., "message": ..., "fields": {...}}.
 
 DRF's own exceptions and the domain's UpgradeError are both mapped here; a failed pre-check lists
-every failing check under ``fields`` (check key → messages) and adds the whole ``report``; when one
-of them is "another upgrade of the cluster is active" the answer is 409 active_upgrade_exists.
+every failing check under ``fields`` (check key → messages) and adds the whole ``report`` (also on
+the 409 active_upgrade_exists that the pre-check raises when another upgrade is active).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from ocpdash.upgrades.errors import PrecheckFailed, UpgradeConflict, UpgradeError
-
-ACTIVE_UPGRADE_CHECK = "no_active_upgrade"
+from ocpdash.upgrades.errors import UpgradeError
 
 
 def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
@@ -27,7 +25,7 @@ def exception_handler(exc, context) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: None (a 500) only for unexpected exceptions."""
     if isinstance(exc, UpgradeError):
         set_rollback()
-        return Response(_upgrade_error(exc), status=_status(exc))
+        return Response(_upgrade_error(exc), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -45,23 +43,12 @@ def exception_handler(exc, context) -> Response | None:
     return Response(_api_error(exc), status=exc.status_code, headers=headers)
 
 
-def _active_upgrade_exists(exc: UpgradeError) -> bool:
-    """The pre-check's "no_active_upgrade" failure is the same conflict as UpgradeConflict (409)."""
-    return isinstance(exc, PrecheckFailed) and any(
-        check.key == ACTIVE_UPGRADE_CHECK for check in exc.report.failures
-    )
-
-
-def _status(exc: UpgradeError) -> int:
-    return UpgradeConflict.http_status if _active_upgrade_exists(exc) else exc.http_status
-
-
 def _upgrade_error(exc: UpgradeError) -> dict:
-    if isinstance(exc, PrecheckFailed):
-        code = UpgradeConflict.code if _active_upgrade_exists(exc) else exc.code
-        fields = {check.key: [check.message] for check in exc.report.failures}
-        return error_body(code, exc.message, fields, report=exc.report.as_dict())
-    return error_body(exc.code, exc.message)
+    report = getattr(exc, "report", None)  # PrecheckFailed, or UpgradeConflict found by the pre-check
+    if report is None:
+        return error_body(exc.code, exc.message)
+    fields = {check.key: [check.message] for check in report.failures}
+    return error_body(exc.code, exc.message, fields, report=report.as_dict())
 
 
 def _api_error(exc: exceptions.APIException) -> dict:

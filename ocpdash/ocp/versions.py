@@ -31,7 +31,7 @@ class ObVersion:
     @property
     def release(self) -> tuple[int, ...]:
         """Numbers padded to four parts, so 3.1.2 and 3.1.2.0 compare equal."""
-        return (self.numbers + (0, 0, 0, 0))[:4]
+        return (*self.numbers, 0, 0, 0, 0)[:4]
 
     @property
     def base(self) -> str:

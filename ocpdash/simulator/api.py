@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ocpdash.simulator.auth import User, require_write
 from ocpdash.simulator.envelope import Reply, bad_request, format_time, not_found, page_of, sort_items
+from ocpdash.simulator.estate import clone_cluster
 from ocpdash.simulator.faults import FaultError
 from ocpdash.simulator.state import Simulator
 
@@ -307,3 +308,17 @@ def sim_set_cluster(sim: Simulator, req: Request) -> Reply:
         raise bad_request('Send {"status": "STOPPED"} (any OCP cluster status).')
     cluster.status = body["status"].upper()
     return Reply(data=cluster.to_json(sim.estate), bare=True)
+
+
+@route("POST", "/_sim/clusters")
+def sim_clone_clusters(sim: Simulator, req: Request) -> Reply:
+    """``{"like": "orion", "count": 20}``: add copies of a seeded cluster (load tests)."""
+    body = req.json()
+    if not isinstance(body, dict) or not isinstance(body.get("count"), int) or body["count"] < 1:
+        raise bad_request('Send {"like": "<cluster name>", "count": N}.')
+    like = next((c for c in sim.estate.clusters.values() if c.name == body.get("like")), None)
+    if like is None:
+        raise bad_request(f"No cluster named {body.get('like')!r}.")
+    with sim.lock:
+        ids = clone_cluster(sim.estate, like, min(body["count"], 5000))
+    return Reply(data={"ids": ids}, bare=True)

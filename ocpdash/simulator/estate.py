@@ -294,3 +294,28 @@ def build_estate(seed: int = 0) -> Estate:
 
 def _t(epoch: float) -> str:
     return format_time(epoch) or ""
+
+
+def clone_cluster(estate: Estate, like: Cluster, count: int) -> list[int]:
+    """Add ``count`` copies of ``like`` (same version, platform and zones, new ids, hosts and servers),
+    for load tests that need many clusters upgrading at once."""
+    new_ids = []
+    next_cluster = max(estate.clusters) + 1
+    next_server = max((s.id for c in estate.clusters.values() for s in c.servers), default=0) + 1
+    next_host = max(estate.hosts, default=0) + 1
+    for n in range(count):
+        cid = next_cluster + n
+        name = f"{like.name}-{cid}"
+        copy = Cluster(cid, name, 100000 + cid, like.version, like.arch, like.os, "PRIMARY", "RUNNING", None)
+        copy.zones = list(like.zones)
+        for server in like.servers:
+            ip = f"10.{200 + cid // 250}.{cid % 250}.{next_server % 250}"
+            estate.hosts[next_host] = Host(next_host, ip, like.arch, like.os)
+            copy.servers.append(
+                Server(next_server, ip, server.zone, next_host, like.version, server.rootserver)
+            )
+            next_server += 1
+            next_host += 1
+        estate.clusters[cid] = copy
+        new_ids.append(cid)
+    return new_ids

@@ -7,6 +7,7 @@ from ocpdash.sites.models import Cluster, OcpSite
 class OcpSiteForm(forms.ModelForm):
     """Secrets are write-only: the form never renders them, and a blank field keeps the stored one."""
 
+    base_url = forms.URLField(assume_scheme="https", help_text="e.g. http://ocp.example.com:8080")
     password = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep."
     )

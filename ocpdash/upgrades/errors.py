@@ -33,6 +33,10 @@ class UpgradeConflict(UpgradeError):
     code = "active_upgrade_exists"
     http_status = 409
 
+    def __init__(self, message: str, report=None) -> None:
+        super().__init__(message)
+        self.report = report
+
 
 class OperationRefused(UpgradeError):
     """OCP (or the upgrade's state) does not allow this operation now."""

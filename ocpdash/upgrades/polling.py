@@ -184,11 +184,7 @@ def store_tasks(upgrade_id: int, parent: TaskInstance, children) -> None:
                     _step_event(upgrade_id, values["name"], sub.id, "", values)
                 continue
             if any(getattr(step, f) != values[f] for f in STEP_FIELDS):
-                if (step.status, step.operation, step.run_time) != (
-                    values["status"],
-                    values["operation"],
-                    values["run_time"],
-                ):
+                if _visible_change(step, values):
                     _step_event(upgrade_id, values["name"], sub.id, step.display_status, values)
                 for f in STEP_FIELDS:
                     setattr(step, f, values[f])
@@ -198,6 +194,13 @@ def store_tasks(upgrade_id: int, parent: TaskInstance, children) -> None:
     UpgradeStep.objects.bulk_update(changed, [*STEP_FIELDS, "changed_at"])
     if new_steps or changed:
         Upgrade.objects.filter(pk=upgrade_id).update(revision=F("revision") + 1)
+
+
+def _visible_change(step: UpgradeStep, values: dict) -> bool:
+    """A status or operation change, or a re-run (run count up from a known run)."""
+    if (step.status, step.operation) != (values["status"], values["operation"]):
+        return True
+    return step.run_time > 0 and values["run_time"] > step.run_time
 
 
 def _store_task(upgrade_id: int, task: TaskInstance, *, is_parent: bool, wait_id: int | None) -> None:

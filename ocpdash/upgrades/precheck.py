@@ -139,7 +139,7 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
     except ValueError:
         report.add("newer", False, f"The cluster's version {cluster.version!r} is unknown; sync it from OCP.")
         return
-    newer = package.ob_version > current
+    newer = is_newer(package.ob_version, current)
     report.add(
         "newer",
         newer,
@@ -219,6 +219,14 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
         else "Upload to OCP first: "
         + ", ".join(s.file_name or f"an RPM of {s.version} for {package.arch}" for s in missing),
     )
+
+
+def is_newer(candidate: ObVersion, current: ObVersion) -> bool:
+    """Newer release, or the same release with a later build. OCP often reports a cluster's version
+    without its build (``4.2.1.1``): then the same release is not newer, whatever the build."""
+    if candidate.release != current.release:
+        return candidate.release > current.release
+    return current.build is not None and candidate.build is not None and candidate.build > current.build
 
 
 def _same(full_version: str, target: ObVersion) -> bool:

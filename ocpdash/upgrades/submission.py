@@ -42,6 +42,9 @@ def submit_upgrade(user, cluster, package, *, reason: str = "") -> Upgrade:
         raise NotAllowed("You are not allowed to submit upgrades.")
     report = precheck(user, cluster, package)
     if not report.ok:
+        active = [check for check in report.failures if check.key == "no_active_upgrade"]
+        if active:
+            raise UpgradeConflict(active[0].message, report=report)
         raise PrecheckFailed(report)
     try:
         with transaction.atomic():

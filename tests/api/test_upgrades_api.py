@@ -32,10 +32,12 @@ def test_detail_has_steps_with_ocp_ids_and_events(api, viewer, make_upgrade):
 
 
 def test_unauthenticated_and_bad_token_get_json_not_a_redirect(api, db):
-    assert_error(api().get("/api/upgrades/"), 403, "not_authenticated")
+    response = api().get("/api/upgrades/")
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Token"
     client = api()
     client.credentials(HTTP_AUTHORIZATION="Token nope")
-    assert_error(client.get("/api/upgrades/"), 403, "authentication_failed")
+    assert_error(client.get("/api/upgrades/"), 401, "authentication_failed")
 
 
 def test_unknown_upgrade_and_bad_cursor_are_404_json(api, viewer):

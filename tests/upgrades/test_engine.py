@@ -109,7 +109,7 @@ def test_twenty_upgrades_survive_a_redis_restart_or_flush(engine, simulator, red
     upgrades = []
     # The simulator's estate has few clusters; clone rows pointing at the same OCP clusters is not
     # possible, so 20 upgrades run on 20 simulated clusters created for the test.
-    cluster_ids = simulator.add_clusters(like=HAPPY_CLUSTER, count=20)
+    cluster_ids = simulator.add_clusters(HAPPY_CLUSTER, 20)
     from ocpdash.sites.sync import sync_site
 
     sync_site(engine.site)
