@@ -5,7 +5,7 @@ LoginRequiredMiddleware: a token client gets a JSON 401/403, never a redirect to
 """
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from ocpdash.api.docs import api_docs
@@ -34,5 +34,7 @@ urlpatterns = [
             *router.urls,
         ]
     ),
-    path("docs/", api_docs, name="docs"),
+    # Interactive Swagger UI; its init script is a separate request (?script), so no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/operations/", api_docs, name="docs-operations"),
 ]

@@ -69,7 +69,7 @@ def test_session_write_without_csrf_token_is_403_but_token_auth_needs_none(opera
 def test_pages_carry_security_headers_and_csp(admin_user):
     client = Client()
     client.force_login(admin_user)
-    response = client.get("/api/docs/")
+    response = client.get("/api/docs/operations/")
     assert response.status_code == 200
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -79,10 +79,21 @@ def test_pages_carry_security_headers_and_csp(admin_user):
     assert "<script" not in response.content.decode()
 
 
-def test_api_docs_page_lists_every_operation_and_needs_login(admin_user):
-    assert Client().get("/api/docs/").status_code == 302
+def test_swagger_ui_is_served_locally_with_no_inline_script_or_style(admin_user):
     client = Client()
     client.force_login(admin_user)
     page = client.get("/api/docs/").content.decode()
+    assert "swagger-ui-bundle.js" in page and "/static/drf_spectacular_sidecar/" in page
+    assert page.count("<script") == page.count("<script src=") >= 3
+    assert "<style" not in page and "cdn" not in page.lower()
+    script = client.get("/api/docs/", {"script": ""})
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+def test_api_docs_page_lists_every_operation_and_needs_login(admin_user):
+    assert Client().get("/api/docs/operations/").status_code == 302
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get("/api/docs/operations/").content.decode()
     for path in ("/api/upgrades/{id}/steps/{subtask_id}/skip/", "/api/upgrades/precheck/", "/api/sites/"):
         assert path in page
