@@ -129,7 +129,6 @@ def test_twenty_upgrades_survive_a_redis_restart_or_flush(engine, simulator, red
 
 def test_the_same_poll_delivered_twice_at_once_changes_state_once(engine, simulator, operator):
     from ocpdash.upgrades.polling import run_poll
-
     from ocpdash.upgrades.submission import run_submit
 
     cluster, package = happy(operator)
