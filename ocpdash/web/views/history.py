@@ -55,7 +55,11 @@ def history(request):
         "filter_query": query.urlencode(),
         "is_first": after is None,
         "states": State.choices,
-        "clusters": Cluster.objects.select_related("site").order_by("name"),
+        # plain tuples: hundreds of clusters must not cost a model instance and lookups each
+        "clusters": [
+            (str(pk), name, site)
+            for pk, name, site in Cluster.objects.order_by("name").values_list("pk", "name", "site__name")
+        ],
         "sites": OcpSite.objects.order_by("name"),
     }
     if request.htmx and request.htmx.target == "history-results":

@@ -23,6 +23,7 @@ from ocpdash.web import dagview
 
 EVENTS_SHOWN = 200
 CLOCK_SLACK = timedelta(seconds=5)  # workers' clocks and in-flight writes
+WHOLE_DAG_UP_TO = 50  # a task DAG this small is re-sent whole when a step changes; larger, node by node
 
 
 def _int(value, default=None):
@@ -126,16 +127,29 @@ def _selected_from_current_url(request) -> int | None:
 
 def _changes(request, context: dict) -> dict:
     """Which parts of the page to send: all of the DAG and table when a task appeared, otherwise
-    only the tasks with a step changed since the page's last render; only new events."""
+    only the tasks with a step changed since the page's last render (only the changed nodes and
+    rows of a large task); only new events."""
     since_epoch = float(request.GET.get("at") or 0) if _is_number(request.GET.get("at")) else 0.0
     since = datetime.fromtimestamp(since_epoch, tz=UTC) - CLOCK_SLACK
     same_tasks = _int(request.GET.get("n")) == len(context["dags"]) - (0 if context["root"].task else 1)
-    changed = [d for d in context["dags"] if any(s.changed_at >= since for s in d.steps)]
+    changed_dags, summaries, changed_nodes = [], [], []
+    for d in context["dags"] if same_tasks else []:
+        nodes = [n for n in d.nodes if n.step.changed_at >= since]
+        if not nodes:
+            continue
+        if len(d.nodes) <= WHOLE_DAG_UP_TO or len(nodes) * 10 > len(d.nodes):
+            changed_dags.append(d)
+        else:  # a large DAG: send only the changed nodes and rows, not hundreds of unchanged ones
+            changed_nodes += nodes
+            if d.task and not d.task.is_parent:
+                summaries.append(d)
     last_event = _int(request.GET.get("e"), 0)
     return {
         "oob": True,
         "whole_dag": not same_tasks,
-        "changed_dags": changed if same_tasks else [],
+        "changed_dags": changed_dags,
+        "summaries": summaries,
+        "changed_nodes": changed_nodes,
         "new_events": [e for e in context["events"] if e.pk > last_event],
         "now": timezone.now(),
     }
