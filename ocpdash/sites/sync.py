@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ocpdash.ocp import Cluster as OcpCluster
 from ocpdash.ocp import OcpClient, OcpError
+from ocpdash.ocp.versions import ObVersion
 from ocpdash.sites.models import Cluster, OcpSite
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result:
     values = {
         "name": remote.name or f"cluster {remote.id}",
         "ob_cluster_id": remote.ob_cluster_id,
-        "version": remote.ob_version or "",
+        "version": cluster_version(remote.ob_version or "", zones),
         "status": remote.status or "",
         "cluster_type": remote.type or "",
         "zones": zones,
@@ -80,6 +81,22 @@ def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result:
     if operating_system:
         values["operating_system"] = operating_system
     return Cluster.objects.update_or_create(site=site, ocp_id=remote.id, defaults=values)
+
+
+def cluster_version(ob_version: str, zones: list[dict]) -> str:
+    """OCP's ``obVersion`` is the bare release (``4.2.1.0``); the observers report the build too
+    (``4.2.1.0_100000102023092807-<sha>(...)``). When every server runs the same build of that
+    release, keep ``<release>-<build>`` so build-level comparisons (pre-check, paths) are exact."""
+    try:
+        release = ObVersion.parse(ob_version)
+        versions = {ObVersion.parse(srv["version"]) for z in zones for srv in z["servers"] if srv["version"]}
+    except ValueError:
+        return ob_version
+    if len(versions) == 1:
+        (server_version,) = versions
+        if server_version.same_release(release) and server_version.build is not None:
+            return str(server_version)
+    return ob_version
 
 
 def _zones_and_platform(client: OcpClient, remote: OcpCluster, result: SyncResult):
