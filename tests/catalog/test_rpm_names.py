@@ -54,7 +54,7 @@ def test_valid_rpm_names_parse_into_their_parts(file_name, expected):
         ("rpms/oceanbase-2.2.75-20210108170301.el7.x86_64.rpm", "file name"),
         ("oceanbase-2.2.75-20210108170301.el7.x86_64.tar.gz", "extension"),
         ("oceanbase-2.2.75-20210108170301.el7.x86_64.RPM", "extension"),
-        ("oceanbase-2.2.75-20210108170301.x86_64.rpm", "arch"),
+        ("oceanbase-2.2.75-20210108170301.x86_64.rpm", "dist"),
         ("oceanbase-2.2.75-20210108170301.el7.i386.rpm", "arch"),
         ("oceanbase-2.2.75-20210108170301.ubuntu20.x86_64.rpm", "dist"),
         ("mysql-2.2.75-20210108170301.el7.x86_64.rpm", "name"),
