@@ -15,6 +15,10 @@ TIMEOUT_MS = 120_000
 @pytest.fixture
 def page(live_server):
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium; check its apt step"
+            )
         pytest.skip(f"{CHROMIUM} does not exist (install Debian's chromium to run browser tests)")
     from playwright.sync_api import sync_playwright
 
