@@ -112,6 +112,7 @@ def test_viewer_gets_403_on_every_mutating_action(client, viewer, make_upgrade, 
         (reverse("operate_step", args=[upgrade.pk, 2]), {"op": "retry", "reason": "x"}),
         (reverse("comment", args=[done.pk]), {"body": "hi"}),
         (reverse("sign_off", args=[done.pk]), {}),
+        (reverse("sync_clusters"), {}),
     ]
     for url, data in posts:
         for headers in ({}, {"HTTP_HX_REQUEST": "true"}):

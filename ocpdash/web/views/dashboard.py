@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from ocpdash.sites.models import Cluster
+from ocpdash.sites.models import Cluster, OcpSite
+from ocpdash.sites.sync import sync_all_sites
 from ocpdash.upgrades.models import Upgrade
 
 
@@ -21,6 +25,8 @@ def dashboard(request):
         "clusters": _clusters(),
         "active_upgrades": _active(),
         "key": key,
+        "sites": OcpSite.objects.filter(enabled=True).order_by("name"),
+        "can_sync": request.user.has_perm("upgrades.submit_upgrade"),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
     }
     if request.htmx:
@@ -62,3 +68,17 @@ def _active():
         )
         .order_by("-created_at", "-id")
     )
+
+
+@require_POST
+def sync_clusters(request):
+    """Read every OCP site's clusters now (the beat does it every few minutes)."""
+    if not request.user.has_perm("upgrades.submit_upgrade"):
+        raise PermissionDenied("You are not allowed to sync clusters.")
+    for result in sync_all_sites():
+        if result.error:
+            messages.error(request, f"OCP site {result.site}: sync failed: {result.error}")
+        else:
+            note = f" ({'; '.join(result.warnings)})" if result.warnings else ""
+            messages.success(request, f"OCP site {result.site}: {result.clusters} cluster(s) synced{note}.")
+    return redirect("dashboard")
