@@ -375,3 +375,37 @@ def test_ocp_refusal_for_a_cluster_not_running_ends_rejected(engine, simulator, 
     assert wait_state(upgrade, TERMINAL, 60, engine) == State.REJECTED
     assert "STOPPED" in upgrade.last_error or "state" in upgrade.last_error
     assert simulator.upgrade_posts() == 1
+
+
+def test_rate_limits_and_timeouts_mid_upgrade_do_not_fail_it(engine, simulator, operator):
+    simulator.config(step_seconds=0.3)
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    wait_state(upgrade, (State.RUNNING,), 30, engine)
+    simulator.faults(http_error={"status": 429, "rate": 1.0, "seconds": 4, "retry_after": 1})
+    wait_for(lambda: upgrade.refresh_from_db() or upgrade.ocp_fault, 10, "the 429 to show")
+    # Then OCP answers too slowly: every read times out (OCP_READ_TIMEOUT is 3 s in these tests).
+    simulator.faults(latency={"seconds": 4, "rate": 1.0, "for_seconds": 8})
+    assert wait_state(upgrade, TERMINAL, 120, engine) == State.SUCCESSFUL
+    upgrade.refresh_from_db()
+    assert upgrade.ocp_fault == "" and upgrade.last_error == ""
+    assert not upgrade.events.filter(
+        kind=UpgradeEvent.Kind.STATE, message__startswith="Upgrade failed"
+    ).exists()
+
+
+def test_rejected_credentials_are_shown_and_polling_resumes_once_fixed(engine, simulator, operator):
+    simulator.config(step_seconds=0.3)
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    wait_state(upgrade, (State.RUNNING,), 30, engine)
+    site = engine.site
+    site.password = "rotated-in-ocp"
+    site.save()
+    wait_for(lambda: upgrade.refresh_from_db() or "credentials" in upgrade.ocp_fault, 15, "the 401 to show")
+    assert upgrade.state == State.RUNNING and "rotated-in-ocp" not in upgrade.ocp_fault
+    site.password = simulator.password
+    site.save()
+    assert wait_state(upgrade, TERMINAL, 120, engine) == State.SUCCESSFUL
