@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.timezone import now
 
 from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent, UpgradeStep
 from tests.web.conftest import hx
@@ -166,3 +167,19 @@ def test_hostile_step_name_is_escaped_in_table_and_svg(client, viewer, make_upgr
     assert evil not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'onmouseover="alert' not in html
+
+
+def test_poll_of_a_large_task_sends_only_the_changed_nodes_and_rows(client, viewer, make_upgrade):
+    upgrade = make_upgrade(steps=4, child_steps=80)
+    client.force_login(viewer)
+    url = poll_url(client.get(reverse("upgrade", args=[upgrade.pk])).content.decode())
+    old = UpgradeStep.objects.get(upgrade=upgrade, ocp_subtask_id=1).changed_at.replace(year=2000)
+    UpgradeStep.objects.filter(upgrade=upgrade).update(changed_at=old)
+    changed = UpgradeStep.objects.filter(upgrade=upgrade, ocp_subtask_id=5010)
+    changed.update(status="RUNNING", changed_at=now())
+    Upgrade.objects.filter(pk=upgrade.pk).update(revision=7)
+    html = hx(client, url).content.decode()
+    assert 'id="node-5010" hx-swap-oob="true" data-step-id="5010" data-status="RUNNING"' in html
+    assert 'id="row-5010" hx-swap-oob="true"' in html
+    assert html.count('class="node ') == 1, "no unchanged node is sent again"
+    assert 'id="dag-task-901"' not in html, "the large task's DAG is not sent whole"

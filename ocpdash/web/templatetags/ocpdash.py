@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import template
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -69,3 +71,32 @@ def truncate_middle(value: str, length: int = 26) -> str:
         return value
     head = (length - 1) // 2
     return value[:head] + "…" + value[-(length - 1 - head) :]
+
+
+def _upgrade_url(context) -> str:
+    upgrade = context["upgrade"]
+    if not hasattr(upgrade, "_page_url"):
+        upgrade._page_url = reverse("upgrade", args=[upgrade.pk])
+    return upgrade._page_url
+
+
+def _selected_pk(context) -> int | None:
+    selected = context.get("selected")
+    return selected.pk if selected else None
+
+
+@register.simple_tag(takes_context=True)
+def dag_nodes(context, nodes):
+    """All SVG nodes of a task (see ocpdash.web.markup: built in Python, every OCP string escaped)."""
+    from ocpdash.web.markup import node_svg
+
+    url, selected, oob = _upgrade_url(context), _selected_pk(context), bool(context.get("oob_node"))
+    return mark_safe("".join(node_svg(n, url, selected, oob) for n in nodes))  # noqa: S308 - escaped parts
+
+
+@register.simple_tag(takes_context=True)
+def step_rows(context, nodes):
+    from ocpdash.web.markup import step_row
+
+    url, oob = _upgrade_url(context), bool(context.get("oob_node"))
+    return mark_safe("".join(step_row(n, url, oob) for n in nodes))  # noqa: S308 - escaped parts

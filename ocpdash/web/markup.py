@@ -1,0 +1,62 @@
+"""Markup of one DAG node and one steps-table row, built in Python.
+
+A 1,000-step page has 2,000 of these; rendering them through template partials (a {% url %}, several
+filters and a {% with %} each) cost ~0.3 ms apiece. Here every OCP string (name, status, operation)
+goes through ``escape`` and lands only in text or quoted attributes that run nothing.
+"""
+
+from __future__ import annotations
+
+from django.template.defaultfilters import date as date_filter
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
+
+from ocpdash.web.templatetags.ocpdash import duration, status_class, status_icon, truncate_middle
+
+OOB = ' hx-swap-oob="true"'
+
+
+def _clock(value) -> str:
+    """Like the template's ``|date:"H:i:s"``, in the current time zone."""
+    return date_filter(localtime(value), "H:i:s") if value else ""
+
+
+def _meta(status: str, took: str, run_time: int) -> str:
+    text = status.lower() + (f" · {took}" if took else "")
+    return text + (f" · run {run_time}" if run_time > 1 else "")
+
+
+def node_svg(node, upgrade_url: str, selected_pk: int | None, oob: bool) -> SafeString:
+    step = node.step
+    status = step.display_status
+    took = duration(step.duration)
+    sid = step.ocp_subtask_id
+    selected = " selected" if selected_pk == step.pk else ""
+    title = f"{step.name} · {status}" + (f" · {took}" if took else "")
+    return mark_safe(  # noqa: S308 - every variable part is escaped or an int
+        f'<g class="node {status_class(status)}{selected}" id="node-{sid}"{OOB if oob else ""} '
+        f'data-step-id="{sid}" data-status="{escape(step.status)}" data-display-status="{escape(status)}" '
+        f'transform="translate({node.x},{node.y})" hx-get="{upgrade_url}?step={sid}" '
+        f'hx-target="#step-detail" hx-swap="outerHTML" hx-push-url="true"><title>{escape(title)}</title>'
+        f'<rect width="180" height="46" rx="6"></rect>'
+        f'<text class="icon" x="8" y="19">{status_icon(status)}</text>'
+        f'<text class="name" x="26" y="19">{escape(truncate_middle(step.name, 23))}</text>'
+        f'<text class="meta" x="26" y="37">{escape(_meta(status, took, step.run_time))}</text></g>'
+    )
+
+
+def step_row(node, upgrade_url: str, oob: bool) -> SafeString:
+    step = node.step
+    status = step.display_status
+    sid = step.ocp_subtask_id
+    started = _clock(step.started_at)
+    finished = _clock(step.finished_at)
+    return mark_safe(  # noqa: S308 - every variable part is escaped or an int
+        f'<tr id="row-{sid}"{OOB if oob else ""} data-step-id="{sid}" data-status="{escape(step.status)}" '
+        f'class="{status_class(status)}"><td><a href="?step={sid}" hx-get="{upgrade_url}?step={sid}" '
+        f'hx-target="#step-detail" hx-swap="outerHTML" hx-push-url="true">{escape(step.name)}</a></td>'
+        f'<td><span class="status">{status_icon(status)} {escape(status)}</span></td>'
+        f"<td>{escape(step.operation)}</td><td>{step.run_time}</td>"
+        f"<td>{started}</td><td>{finished}</td><td>{duration(step.duration)}</td></tr>"
+    )
