@@ -7,7 +7,6 @@ goes through ``escape`` and lands only in text or quoted attributes that run not
 
 from __future__ import annotations
 
-from django.template.defaultfilters import date as date_filter
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
@@ -19,7 +18,7 @@ OOB = ' hx-swap-oob="true"'
 
 def _clock(value) -> str:
     """Like the template's ``|date:"H:i:s"``, in the current time zone."""
-    return date_filter(localtime(value), "H:i:s") if value else ""
+    return localtime(value).strftime("%H:%M:%S") if value else ""
 
 
 def _meta(status: str, took: str, run_time: int) -> str:

@@ -1,5 +1,5 @@
-// The only script besides htmx: zoom and drag-to-pan for the DAG, and keeping the running step
-// in view. No eval, no inline handlers (strict CSP).
+// The only script besides htmx: zoom and drag-to-pan for the DAG, keeping the running step in
+// view, and a bounded timeline. No eval, no inline handlers (strict CSP).
 (function () {
   "use strict";
   var scale = 1;
@@ -52,7 +52,17 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () { showRunning(); });
+  // A page watched for hours keeps only the newest events in the timeline (the server sends the
+  // same number on a reload), so the DOM and the heap stay flat.
+  function trimTimeline() {
+    var list = document.getElementById("timeline");
+    if (!list) return;
+    var keep = parseInt(list.dataset.keep || "100", 10);
+    while (list.children.length > keep) list.removeChild(list.firstElementChild);
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
+    trimTimeline();
     if (scale !== 1) applyScale();
     if (event.target.querySelector && event.target.querySelector("svg.dag")) showRunning(event.target);
   });

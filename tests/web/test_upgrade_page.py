@@ -183,3 +183,14 @@ def test_poll_of_a_large_task_sends_only_the_changed_nodes_and_rows(client, view
     assert 'id="row-5010" hx-swap-oob="true"' in html
     assert html.count('class="node ') == 1, "no unchanged node is sent again"
     assert 'id="dag-task-901"' not in html, "the large task's DAG is not sent whole"
+
+
+def test_timeline_shows_the_newest_events_and_says_where_the_rest_are(client, viewer, make_upgrade):
+    upgrade = make_upgrade(steps=3)
+    UpgradeEvent.objects.bulk_create(
+        UpgradeEvent(upgrade=upgrade, kind="step", message=f"event {i}") for i in range(150)
+    )
+    client.force_login(viewer)
+    html = client.get(reverse("upgrade", args=[upgrade.pk])).content.decode()
+    assert html.count('class="event ') == 100 and "event 149" in html and "event 10<" not in html
+    assert f"/api/upgrades/{upgrade.pk}/" in html and 'data-keep="100"' in html

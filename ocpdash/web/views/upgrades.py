@@ -21,7 +21,7 @@ from ocpdash.upgrades.models import Upgrade, UpgradeStep
 from ocpdash.upgrades.steplog import step_log_tail
 from ocpdash.web import dagview
 
-EVENTS_SHOWN = 200
+EVENTS_SHOWN = 100  # newest events on the page (all of them are in the API and the admin)
 CLOCK_SLACK = timedelta(seconds=5)  # workers' clocks and in-flight writes
 WHOLE_DAG_UP_TO = 50  # a task DAG this small is re-sent whole when a step changes; larger, node by node
 
@@ -54,6 +54,7 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
         "dags": [root, *root.children],
         "steps": steps,
         "events": events,
+        "events_shown": EVENTS_SHOWN,
         "selected": selected,
         "done": done,
         "total": len(steps),
