@@ -64,10 +64,10 @@ def run_poll(upgrade_id: int) -> float | None:
         return _fault(upgrade, token, exc)
     if _state_for(parent, upgrade.state) not in POLLED_STATES:
         _refresh_cluster(upgrade)  # before the state says "finished", so the cluster shows the new version
-    state = apply_snapshot(upgrade, token, parent, children)
-    if state is None or state not in POLLED_STATES:
+    due = apply_snapshot(upgrade, token, parent, children)
+    if due is None:
         return None  # finished, or lost the lease meanwhile (whoever has it carries on)
-    return interval_for(state)
+    return max(0.0, (due - timezone.now()).total_seconds())
 
 
 def fetch(client, upgrade: Upgrade) -> tuple[TaskInstance, list[tuple[TaskInstance, int | None]]]:
@@ -111,8 +111,15 @@ def _discover_children(
     return sorted(found)[:wanted]
 
 
-def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children) -> str | None:
-    """Store what OCP said. Returns the upgrade's new state, or None if the lease was lost."""
+def next_due(previous_due, now, interval: float):
+    """Polls keep a fixed rate: the next one is due one interval after the previous was due (not
+    after this poll finished), and at once if the worker is behind."""
+    return max((previous_due or now) + timedelta(seconds=interval), now)
+
+
+def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children):
+    """Store what OCP said. Returns when the next poll is due, or None when the upgrade no longer
+    needs polling or the lease was lost."""
     now = timezone.now()
     with transaction.atomic():
         current = Upgrade.objects.filter(pk=upgrade.pk, lease_owner=token).first()
@@ -139,12 +146,10 @@ def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children)
             if state == State.FAILED:
                 message = f"Upgrade failed: {fields['last_error']}"
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
-        if state in POLLED_STATES:
-            fields["next_poll_at"] = now + timedelta(seconds=interval_for(state))
-        else:
-            fields["next_poll_at"] = None
+        due = next_due(current.next_poll_at, now, interval_for(state)) if state in POLLED_STATES else None
+        fields["next_poll_at"] = due
         lease.release(upgrade.pk, token, **fields)
-    return state
+    return due
 
 
 def _state_for(parent: TaskInstance, current: str) -> str:
