@@ -172,9 +172,10 @@ def _failure_message(upgrade_id: int) -> str:
 
 def store_tasks(upgrade_id: int, parent: TaskInstance, children) -> None:
     """Upsert the task rows and steps; append an event for every step status change."""
-    _store_task(upgrade_id, parent, is_parent=True, wait_id=None)
+    known = {t.ocp_task_id: t for t in UpgradeTask.objects.filter(upgrade_id=upgrade_id)}
+    _store_task(upgrade_id, known.get(parent.id), parent, is_parent=True, wait_id=None)
     for child, wait_id in children:
-        _store_task(upgrade_id, child, is_parent=False, wait_id=wait_id)
+        _store_task(upgrade_id, known.get(child.id), child, is_parent=False, wait_id=wait_id)
     existing = {s.ocp_subtask_id: s for s in UpgradeStep.objects.filter(upgrade_id=upgrade_id)}
     new_steps, changed = [], []
     for task in [parent, *(child for child, _ in children)]:
@@ -208,7 +209,8 @@ def _visible_change(step: UpgradeStep, values: dict) -> bool:
     return step.run_time > 0 and values["run_time"] > step.run_time
 
 
-def _store_task(upgrade_id: int, task: TaskInstance, *, is_parent: bool, wait_id: int | None) -> None:
+def _store_task(upgrade_id: int, row, task: TaskInstance, *, is_parent: bool, wait_id: int | None) -> None:
+    """Create or update the task's row; an unchanged task costs no write (most polls change nothing)."""
     binary = task.context.string_map.get("upgrade_version", "")
     defaults = {
         "name": task.name or f"task {task.id}",
@@ -223,7 +225,14 @@ def _store_task(upgrade_id: int, task: TaskInstance, *, is_parent: bool, wait_id
         defaults["parent_subtask_id"] = wait_id
     if binary:
         defaults["binary_version"] = binary
-    UpgradeTask.objects.update_or_create(upgrade_id=upgrade_id, ocp_task_id=task.id, defaults=defaults)
+    if row is None:
+        UpgradeTask.objects.create(upgrade_id=upgrade_id, ocp_task_id=task.id, **defaults)
+        return
+    changed = [name for name, value in defaults.items() if getattr(row, name) != value]
+    if changed:
+        for name in changed:
+            setattr(row, name, defaults[name])
+        row.save(update_fields=changed)
 
 
 def _step_values(sub) -> dict:
