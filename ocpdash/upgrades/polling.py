@@ -113,8 +113,10 @@ def _discover_children(
 
 def next_due(previous_due, now, interval: float):
     """Polls keep a fixed rate: the next one is due one interval after the previous was due (not
-    after this poll finished), and at once if the worker is behind."""
-    return max((previous_due or now) + timedelta(seconds=interval), now)
+    after this poll finished). A worker that is behind catches up, but never polls the same upgrade
+    again within half an interval (extra queued messages then find it not due)."""
+    fixed_rate = (previous_due or now) + timedelta(seconds=interval)
+    return max(fixed_rate, now + timedelta(seconds=0.5 * interval))
 
 
 def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children):
