@@ -84,16 +84,20 @@ def freshness(browser, cookie: str, upgrades: int = 3, step_seconds: float = 1.5
     limit = settings.OCPDASH_POLL_INTERVAL + settings.OCPDASH_PAGE_POLL_INTERVAL + 0.5
     states = list(Upgrade.objects.filter(pk__in=[u.pk for u in made]).values_list("state", flat=True))
     return Figure(
-        "3", "Freshness: simulator status change → browser DOM, p95", f"{p95:.2f} s over {len(latencies)} changes",
+        "3",
+        "Freshness: simulator status change → browser DOM, p95",
+        f"{p95:.2f} s over {len(latencies)} changes",
         f"≤ {limit:.1f} s (poll {settings.OCPDASH_POLL_INTERVAL:g} s + page {settings.OCPDASH_PAGE_POLL_INTERVAL:g} s + 0.5 s), ≥ 50 changes",
         p95 <= limit and len(latencies) >= 50,
-        [f"{upgrades} real upgrades (orion and clones) submitted through ocpdash, simulator step time "
-         f"{step_seconds} s, shipped intervals; one headless Chromium page per upgrade with a MutationObserver "
-         f"noting when each node first shows each status; simulator time = the subtask's startTime (RUNNING) "
-         f"or finishTime (SUCCESSFUL/FAILED) read back from OCP's API. Median {statistics.median(latencies):.2f} s, "
-         f"max {latencies[-1]:.2f} s; {skipped} DOM observations not counted (initial render or PENDING). "
-         f"Upgrades ended {states}."],
-    )  # fmt: skip
+        [
+            f"{upgrades} real upgrades (orion and clones) submitted through ocpdash, simulator step time "
+            f"{step_seconds} s, shipped intervals; one headless Chromium page per upgrade with a MutationObserver "
+            f"noting when each node first shows each status; simulator time = the subtask's startTime (RUNNING) "
+            f"or finishTime (SUCCESSFUL/FAILED) read back from OCP's API. Median {statistics.median(latencies):.2f} s, "
+            f"max {latencies[-1]:.2f} s; {skipped} DOM observations not counted (initial render or PENDING). "
+            f"Upgrades ended {states}."
+        ],
+    )
 
 
 def _sim_times(upgrade) -> dict[tuple[int, str], float]:
@@ -124,9 +128,20 @@ def start_running(clusters) -> list:
     with _site().client() as client:
         for cluster in clusters:
             task = client.upgrade_cluster(cluster.ocp_id, PACKAGE)
-            rows.append(Upgrade(cluster=cluster, package=package, requested_by=admin, state=State.RUNNING,
-                                from_version=cluster.version, to_version=package.full_version,
-                                ocp_task_id=task.id, submitted_at=now, next_poll_at=now, reason="bench scale"))  # fmt: skip
+            rows.append(
+                Upgrade(
+                    cluster=cluster,
+                    package=package,
+                    requested_by=admin,
+                    state=State.RUNNING,
+                    from_version=cluster.version,
+                    to_version=package.full_version,
+                    ocp_task_id=task.id,
+                    submitted_at=now,
+                    next_poll_at=now,
+                    reason="bench scale",
+                )
+            )
     made = Upgrade.objects.bulk_create(rows)
     made = list(Upgrade.objects.filter(reason="bench scale", state=State.RUNNING))
     for upgrade in made:
@@ -145,12 +160,22 @@ def _cpu(pids: list[int]) -> float:
     return total
 
 
-def scale(stack: Stack, clusters: list, window: float, warmup: float) -> tuple[Figure, list]:
+def scale(
+    stack: Stack,
+    clusters: list,
+    window: float,
+    warmup: float,
+    *,
+    interval: float | None = None,
+    upgrades: list | None = None,
+    key: str = "4",
+) -> tuple[Figure, list]:
+    """Polls achieved per upgrade against the configured rate (``interval``: the workers' setting)."""
     from ocpdash.upgrades.models import POLLED_STATES, Upgrade
 
     sim("/_sim/config", {"step_seconds": 600})  # every upgrade keeps running through the window
     count = len(clusters)
-    upgrades = start_running(clusters)
+    upgrades = upgrades if upgrades is not None else start_running(clusters)
     time.sleep(warmup)
     worker_pids, sim_pids = stack.pids("worker1"), stack.pids("simulator")
     web_pids, redis_pids = stack.pids("web"), stack.pids("redis")
@@ -173,7 +198,7 @@ def scale(stack: Stack, clusters: list, window: float, warmup: float) -> tuple[F
         parts = call["path"].split("?")[0].rstrip("/").split("/")
         if len(parts) == 6 and parts[3:5] == ["tasks", "instances"] and parts[5].isdigit():
             by_task[int(parts[5])].append(call["time"])
-    interval = settings.OCPDASH_POLL_INTERVAL
+    interval = interval or settings.OCPDASH_POLL_INTERVAL
     expected = (t1 - t0) / interval
     rates, duplicates, lost = [], 0, []
     for upgrade in upgrades:
@@ -189,21 +214,25 @@ def scale(stack: Stack, clusters: list, window: float, warmup: float) -> tuple[F
     per_poll_ms = cpu["worker"] / (polls / (t1 - t0)) * 1000 if polls else float("nan")
     needed = per_poll_ms / 1000 * count / interval
     figure = Figure(
-        "4", f"Tracking scale: {count} running upgrades, one worker host",
+        key,
+        f"Tracking scale: {count} running upgrades, one worker host, poll interval {interval:g} s",
         f"{achieved:.0%} of configured rate; {duplicates} duplicate polls; {len(lost) + not_polled_state} lost; "
         f"workers {cpu['worker']:.2f} CPU cores",
-        "≥ 95 %, 0, 0", achieved >= 0.95 and duplicates == 0 and not lost and not not_polled_state,
-        [f"{count} upgrades started in the simulator (orion clones, step time 600 s so all run throughout) and "
-         f"handed to the engine as RUNNING; warm-up {warmup:g} s, window {window:g} s; configured rate "
-         f"1/{interval:g} s per upgrade = {count / interval:.0f} polls/s. Achieved {polls / (t1 - t0):.0f} polls/s "
-         f"(min per upgrade {min(rates):.0%}, max {max(rates):.0%}), counted as GETs of each parent task in the "
-         f"simulator's call log. Duplicate = two GETs of one parent task less than {interval / 2:g} s apart "
-         f"(the lease and due-time check should make that impossible). Lost = no poll in the last third of the "
-         f"window, or no longer running. CPU in the window (cores): workers {cpu['worker']:.2f}, simulator "
-         f"{cpu['sim']:.2f}, redis {cpu['redis']:.2f}, web {cpu['web']:.2f}; whole machine {machine:.0f} % of "
-         f"{psutil.cpu_count()} cores. Worker CPU per poll {per_poll_ms:.1f} ms, so the configured rate needs "
-         f"about {needed:.1f} cores of worker CPU alone (plus the simulator's share)."],
-    )  # fmt: skip
+        "≥ 95 %, 0, 0",
+        achieved >= 0.95 and duplicates == 0 and not lost and not not_polled_state,
+        [
+            f"{count} upgrades started in the simulator (orion clones, step time 600 s so all run throughout) and "
+            f"handed to the engine as RUNNING; warm-up {warmup:g} s, window {window:g} s; configured rate "
+            f"1/{interval:g} s per upgrade = {count / interval:.0f} polls/s. Achieved {polls / (t1 - t0):.0f} polls/s "
+            f"(min per upgrade {min(rates):.0%}, max {max(rates):.0%}), counted as GETs of each parent task in the "
+            f"simulator's call log. Duplicate = two GETs of one parent task less than {interval / 2:g} s apart "
+            f"(the lease and due-time check should make that impossible). Lost = no poll in the last third of the "
+            f"window, or no longer running. CPU in the window (cores): workers {cpu['worker']:.2f}, simulator "
+            f"{cpu['sim']:.2f}, redis {cpu['redis']:.2f}, web {cpu['web']:.2f}; whole machine {machine:.0f} % of "
+            f"{psutil.cpu_count()} cores. Worker CPU per poll {per_poll_ms:.1f} ms, so the configured rate needs "
+            f"about {needed:.1f} cores of worker CPU alone (plus the simulator's share)."
+        ],
+    )
     return figure, upgrades
 
 
@@ -244,15 +273,25 @@ def recovery(stack: Stack, upgrades, settle: float = 15) -> list[Figure]:
     stack.kill("worker1")
     stack.start_worker("worker1")
     took = _all_polled_since(upgrades, since, 180)
-    figures.append(_recovery_figure("6a", "kill -9 of every worker", took, len(upgrades),
-                                    f"{held} leases held at the kill; worker restarted at once."))  # fmt: skip
+    figures.append(
+        _recovery_figure(
+            "6a",
+            "kill -9 of every worker",
+            took,
+            len(upgrades),
+            f"{held} leases held at the kill; worker restarted at once.",
+        )
+    )
     time.sleep(settle)
     since = timezone.now() + timedelta(milliseconds=1)
     queued = redis.Redis(unix_socket_path=str(VAR / "redis.sock")).llen("celery")
     redis.Redis(unix_socket_path=str(VAR / "redis.sock")).flushall()
     took = _all_polled_since(upgrades, since, 180)
-    figures.append(_recovery_figure("6b", "Redis FLUSHALL", took, len(upgrades),
-                                    f"{queued} messages in the queue at the flush."))  # fmt: skip
+    figures.append(
+        _recovery_figure(
+            "6b", "Redis FLUSHALL", took, len(upgrades), f"{queued} messages in the queue at the flush."
+        )
+    )
     return figures
 
 
@@ -265,8 +304,14 @@ def _leases_held(upgrades) -> int:
 def _recovery_figure(key: str, what: str, took: float | None, count: int, note: str) -> Figure:
     value = f"{took:.1f} s" if took is not None else "> 180 s"
     return Figure(
-        key, f"Recovery after {what}, {count} running upgrades", value, "≤ 60 s", took is not None and took <= 60,
-        [f"Seconds until every running upgrade has last_polled_at after the event (DB, 0.25 s sampling). "
-         f"Shipped defaults: recover every {settings.OCPDASH_RECOVER_INTERVAL:g} s, overdue grace "
-         f"{settings.OCPDASH_POLL_OVERDUE_GRACE:g} s, lease {settings.OCPDASH_LEASE_SECONDS:g} s. {note}"],
-    )  # fmt: skip
+        key,
+        f"Recovery after {what}, {count} running upgrades",
+        value,
+        "≤ 60 s",
+        took is not None and took <= 60,
+        [
+            f"Seconds until every running upgrade has last_polled_at after the event (DB, 0.25 s sampling). "
+            f"Shipped defaults: recover every {settings.OCPDASH_RECOVER_INTERVAL:g} s, overdue grace "
+            f"{settings.OCPDASH_POLL_OVERDUE_GRACE:g} s, lease {settings.OCPDASH_LEASE_SECONDS:g} s. {note}"
+        ],
+    )

@@ -9,12 +9,14 @@ import urllib.request
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.httpload import wrk
 from bench.report import Figure
 from bench.stack import WEB
+from ocpdash.upgrades.models import Upgrade
 
 ROUNDS = 3
 
@@ -87,6 +89,8 @@ def page_render(small, large, repeats: int = 9) -> list[Figure]:
         counts[upgrade.steps.count()] = len(ctx.captured_queries)
     times = []
     for _ in range(repeats):
+        # A new revision each time, as after a step change: a full render, never the shared cache.
+        Upgrade.objects.filter(pk=large.pk).update(revision=F("revision") + 1)
         start = time.perf_counter()
         response = client.get(f"/upgrades/{large.pk}/")
         times.append(time.perf_counter() - start)
@@ -96,7 +100,8 @@ def page_render(small, large, repeats: int = 9) -> list[Figure]:
     return [
         Figure("2b", "1,000-step page server render, median", f"{median:.0f} ms", "≤ 300 ms", median <= 300,
                [f"django.test.Client in the bench process, session login, {repeats} renders after one "
-                f"warm-up: {', '.join(f'{t * 1000:.0f}' for t in times)} ms; page {size / 1024:.0f} kB."]),
+                f"warm-up, each after a revision bump (so none is served from the page's markup cache): "
+                f"{', '.join(f'{t * 1000:.0f}' for t in times)} ms; page {size / 1024:.0f} kB."]),
         Figure("2c", "SQL queries: 5-step page vs 1,000-step page", f"{q_small} vs {q_large}", "equal",
                q_small == q_large,
                [f"CaptureQueriesContext around one GET of each page ({n_small} and {n_large} steps)."]),

@@ -194,3 +194,16 @@ def test_timeline_shows_the_newest_events_and_says_where_the_rest_are(client, vi
     html = client.get(reverse("upgrade", args=[upgrade.pk])).content.decode()
     assert html.count('class="event ') == 100 and "event 149" in html and "event 10<" not in html
     assert f"/api/upgrades/{upgrade.pk}/" in html and 'data-keep="100"' in html
+
+
+def test_dag_markup_is_shared_until_the_revision_changes(client, viewer, make_upgrade):
+    upgrade = make_upgrade(steps=3, statuses=["SUCCESSFUL", "SUCCESSFUL", "SUCCESSFUL"])
+    client.force_login(viewer)
+    url = reverse("upgrade", args=[upgrade.pk])
+    assert 'data-step-id="3" data-status="SUCCESSFUL"' in client.get(url).content.decode()
+    UpgradeStep.objects.filter(upgrade=upgrade, ocp_subtask_id=3).update(status="FAILED")
+    cached = client.get(url).content.decode()
+    assert 'data-step-id="3" data-status="SUCCESSFUL"' in cached, "served from the shared markup"
+    Upgrade.objects.filter(pk=upgrade.pk).update(revision=upgrade.revision + 1)  # as the engine does
+    html = client.get(url).content.decode()
+    assert 'data-step-id="3" data-status="FAILED"' in html and 'id="row-3"' in html

@@ -63,12 +63,22 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
         "labels": operations.LABELS,
         "poll_url": _poll_url(upgrade, rendered_at, len(tasks), last_event),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
+        "render_key": _render_key(upgrade, selected, steps),
     }
     if selected is not None:
         context.update(step_context(request, upgrade, selected))
     if upgrade.is_terminal:
         context.update(review_context(request, upgrade))
     return context
+
+
+def _render_key(upgrade: Upgrade, selected, steps) -> str:
+    """With the revision, what the cached DAG and steps markup depend on: the selected step, and
+    (for the durations of running steps) a 10-second clock while anything runs. Many screens
+    watching one upgrade then share one rendering per change."""
+    running = any(s.status in ("RUNNING", "CANCELING") for s in steps)
+    clock = int(time.time() // 10) if running else 0
+    return f"{upgrade.created_at.timestamp()}:{selected.pk if selected else 0}:{clock}"
 
 
 def step_context(request, upgrade: Upgrade, step: UpgradeStep) -> dict:
