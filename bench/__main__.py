@@ -176,7 +176,9 @@ def _soak_figures(result: dict, quick: bool) -> list[Figure]:
         Figure("7b", f"Soak {result['minutes']:.0f} min on a running 1,000-step upgrade: JS heap start → end",
                f"{result['heap_start'] / 1e6:.2f} → {result['heap_end'] / 1e6:.2f} MB ({growth:+.1%})", "< +10 %",
                growth < 0.10,
-               [f"Heap after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage). {result['changes']} "
+               [f"Heap after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage), at the start, "
+                f"each minute ({', '.join(f'{h / 1e6:.2f}' for h in result.get('heap_per_minute', []))} MB) and at "
+                f"the end; the page starts with the upgrade's newest 100 events, as hours into an upgrade. {result['changes']} "
                 f"driver changes; responses by status {result['statuses']}; running nodes shown at the end: "
                 f"{result['running_nodes_at_end']} (database: {result['running_in_db']})." + (" (--quick)" if quick else "")]),
         Figure("7c", "Soak: requests and bytes per minute",

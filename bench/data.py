@@ -158,6 +158,16 @@ def advance(upgrade_id: int) -> int | None:
     return following
 
 
+def seed_events(upgrade_id: int, count: int) -> None:
+    """The history a long-running upgrade already has (its timeline starts full, as in real life)."""
+    UpgradeEvent.objects.bulk_create(
+        UpgradeEvent(
+            upgrade_id=upgrade_id, kind=UpgradeEvent.Kind.STEP, message=f"Step 'earlier step {i}': done"
+        )
+        for i in range(count)
+    )
+
+
 def _event(upgrade_id: int, step: UpgradeStep, before: str, after: str) -> None:
     events.record(upgrade_id, UpgradeEvent.Kind.STEP, f"Step '{step.name}': {before} → {after}",
                   subtask_id=step.ocp_subtask_id, status=after, operation="", previous=before)  # fmt: skip

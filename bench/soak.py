@@ -20,6 +20,7 @@ def main() -> None:
     from bench import data
     from bench.browser import chromium, new_page
 
+    data.seed_events(upgrade_id, 150)  # hours into an upgrade, the timeline already holds its newest 100
     with chromium() as browser:
         page = new_page(browser, cookie)
         cdp = page.context.new_cdp_session(page)
@@ -48,12 +49,15 @@ def main() -> None:
         start_requests, start_bytes = traffic["requests"], traffic["bytes"]
         traffic["statuses"] = {}
         started = time.monotonic()
-        next_step, changes = started, 0
+        next_step, changes, samples, next_sample = started, 0, [], started + 60
         while time.monotonic() - started < seconds:
             if time.monotonic() >= next_step:
                 data.advance(upgrade_id)
                 changes += 1
                 next_step += 3
+            if time.monotonic() >= next_sample:
+                samples.append(heap())  # after a forced GC, once a minute: a leak climbs, warm-up levels off
+                next_sample += 60
             page.wait_for_timeout(200)
         elapsed_min = (time.monotonic() - started) / 60
         heap_end = heap()
@@ -72,7 +76,7 @@ def main() -> None:
             "minutes": elapsed_min,
             "requests_per_min": (traffic["requests"] - start_requests) / elapsed_min,
             "bytes_per_min": (traffic["bytes"] - start_bytes) / elapsed_min,
-            "heap_start": heap_start, "heap_end": heap_end, "changes": changes,
+            "heap_start": heap_start, "heap_end": heap_end, "heap_per_minute": samples, "changes": changes,
             "statuses": traffic["statuses"], "running_nodes_at_end": shown, "running_in_db": truth,
         }))  # fmt: skip
 
