@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
+from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from ocpdash.upgrades import operations, review
 from ocpdash.upgrades.models import Upgrade, UpgradeStep
@@ -42,16 +44,19 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
     rendered_at = time.time()
     tasks = list(upgrade.tasks.all())
     steps = list(upgrade.steps.all())
-    events = list(upgrade.events.select_related("actor").order_by("-created_at", "-id")[:EVENTS_SHOWN])[::-1]
-    root = dagview.build(tasks, steps, [z.get("name", "") for z in upgrade.cluster.zones or []])
+    # The DAG and the timeline are built only when rendered: their markup is shared by revision, so
+    # most page views of a watched upgrade never load the events or lay out the graph.
+    events = SimpleLazyObject(lambda: _newest_events(upgrade))
+    zones = [z.get("name", "") for z in upgrade.cluster.zones or []]
+    root = SimpleLazyObject(lambda: dagview.build(tasks, steps, zones))
     selected = next((s for s in steps if s.ocp_subtask_id == selected_id), None)
     may_operate = operations.can_operate(request.user)
     done = sum(1 for s in steps if s.status == "SUCCESSFUL")
-    last_event = max((e.pk for e in events), default=_int(request.GET.get("e"), 0))
+    last_event = upgrade.events.aggregate(last=Max("pk"))["last"] or _int(request.GET.get("e"), 0)
     context = {
         "upgrade": upgrade,
         "root": root,
-        "dags": [root, *root.children],
+        "dags": SimpleLazyObject(lambda: [root, *root.children]),
         "steps": steps,
         "events": events,
         "events_shown": EVENTS_SHOWN,
@@ -70,6 +75,11 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
     if upgrade.is_terminal:
         context.update(review_context(request, upgrade))
     return context
+
+
+def _newest_events(upgrade: Upgrade) -> list:
+    newest = upgrade.events.select_related("actor").order_by("-created_at", "-id")[:EVENTS_SHOWN]
+    return list(newest)[::-1]
 
 
 def _render_key(upgrade: Upgrade, selected, steps) -> str:
