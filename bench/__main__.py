@@ -40,8 +40,8 @@ LIMITS = {
     "7b": (
         "The heap samples above show where the growth is: most of it in the first minute (htmx and V8 "
         "warming up on the first live swaps), then a slow steady climb of roughly 15-20 kB a minute "
-        "while the DOM stays bounded (a constant number of nodes, the timeline trimmed to the newest "
-        "100 events). The cause of the slow climb is not confirmed (a heap snapshot diff is the next "
+        "while the page itself stays bounded (see the DOM node and listener counts above; the timeline "
+        "keeps the newest 100 events). The cause of the slow climb is not confirmed (a heap snapshot diff is the next "
         "step); at that rate a page open for a whole working day grows by under 10 MB."
     ),
 }
@@ -212,7 +212,8 @@ def _soak_figures(result: dict, quick: bool) -> list[Figure]:
                growth < 0.10,
                [f"Heap after a forced GC (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage), at the start, "
                 f"each minute ({', '.join(f'{h / 1e6:.2f}' for h in result.get('heap_per_minute', []))} MB) and at "
-                f"the end; the page starts with the upgrade's newest 100 events, as hours into an upgrade. {result['changes']} "
+                f"the end; DOM nodes / JS listeners each minute: {result.get('dom_per_minute')}; the page starts with the "
+                f"upgrade's newest 100 events, as hours into an upgrade. {result['changes']} "
                 f"driver changes; responses by status {result['statuses']}; running nodes shown at the end: "
                 f"{result['running_nodes_at_end']} (database: {result['running_in_db']})." + (" (--quick)" if quick else "")]),
         Figure("7c", "Soak: requests and bytes per minute",

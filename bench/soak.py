@@ -49,7 +49,7 @@ def main() -> None:
         start_requests, start_bytes = traffic["requests"], traffic["bytes"]
         traffic["statuses"] = {}
         started = time.monotonic()
-        next_step, changes, samples, next_sample = started, 0, [], started + 60
+        next_step, changes, samples, dom, next_sample = started, 0, [], [], started + 60
         while time.monotonic() - started < seconds:
             if time.monotonic() >= next_step:
                 data.advance(upgrade_id)
@@ -57,6 +57,8 @@ def main() -> None:
                 next_step += 3
             if time.monotonic() >= next_sample:
                 samples.append(heap())  # after a forced GC, once a minute: a leak climbs, warm-up levels off
+                counters = cdp.send("Memory.getDOMCounters")
+                dom.append((counters["nodes"], counters["jsEventListeners"]))
                 next_sample += 60
             page.wait_for_timeout(200)
         elapsed_min = (time.monotonic() - started) / 60
@@ -76,7 +78,7 @@ def main() -> None:
             "minutes": elapsed_min,
             "requests_per_min": (traffic["requests"] - start_requests) / elapsed_min,
             "bytes_per_min": (traffic["bytes"] - start_bytes) / elapsed_min,
-            "heap_start": heap_start, "heap_end": heap_end, "heap_per_minute": samples, "changes": changes,
+            "heap_start": heap_start, "heap_end": heap_end, "heap_per_minute": samples, "dom_per_minute": dom, "changes": changes,
             "statuses": traffic["statuses"], "running_nodes_at_end": shown, "running_in_db": truth,
         }))  # fmt: skip
 
