@@ -92,13 +92,14 @@ class Handler(BaseHTTPRequestHandler):
         if latency:
             time.sleep(latency.seconds)
         if http_error:
-            self._send_fault(http_error, started)
             sim.record_call(req.method, path, http_error.status)
+            self._send_fault(http_error, started)
             return
-        status, drop_reply = self._answer(req, raw_query, started)
-        sim.record_call(req.method, path, None if drop_reply else status)
+        self._answer(req, raw_query, started)
 
-    def _answer(self, req: api.Request, raw_query: str, started: float) -> tuple[int, bool]:
+    def _answer(self, req: api.Request, raw_query: str, started: float) -> None:
+        """Every call is in the call log before its reply leaves, so a client that has its answer
+        always finds its call there."""
         sim = self.server.sim
         try:
             if req.path not in PUBLIC:
@@ -114,16 +115,16 @@ class Handler(BaseHTTPRequestHandler):
                 if ambiguous:
                     sim.faults.ambiguous_upgrade = False
         except ApiError as err:
+            sim.record_call(req.method, req.path, err.status)
             self._send_error(err, started)
-            return err.status, False
+            return
+        sim.record_call(req.method, req.path, None if ambiguous else reply.status)
         if ambiguous:
             self.close_connection = True
-            return reply.status, True
-        if reply.bare:
+        elif reply.bare:
             self._send_json(reply.status, reply.data)
         else:
             self._send_json(reply.status, envelope(reply, started), reply.headers)
-        return reply.status, False
 
     def _send_fault(self, rule, started: float) -> None:
         status = rule.status
