@@ -58,7 +58,10 @@
     var list = document.getElementById("timeline");
     if (!list) return;
     var keep = parseInt(list.dataset.keep || "100", 10);
-    while (list.children.length > keep) list.removeChild(list.firstElementChild);
+    while (list.children.length > keep) {
+      while (list.firstChild.nodeType !== 1) list.removeChild(list.firstChild);  // text between items
+      list.removeChild(list.firstChild);
+    }
   }
 
   document.addEventListener("htmx:afterSettle", function (event) {
