@@ -210,12 +210,18 @@ def test_duplicate_poll_messages_to_two_workers_make_one_set_of_transitions(engi
     assert simulator.upgrade_posts() == 1
 
 
-def test_ocp_faults_for_a_while_do_not_fail_the_upgrade(engine, simulator, operator):
-    simulator.config(step_seconds=0.2)
+def running_upgrade(engine, simulator, operator, step_seconds=0.2):
+    """One worker and the happy-path upgrade, submitted and running in OCP."""
+    simulator.config(step_seconds=step_seconds)
     engine.start_worker()
     cluster, package = happy(operator)
     upgrade = submit_upgrade(operator, cluster, package)
     wait_state(upgrade, (State.RUNNING,), 30, engine)
+    return upgrade
+
+
+def test_ocp_faults_for_a_while_do_not_fail_the_upgrade(engine, simulator, operator):
+    upgrade = running_upgrade(engine, simulator, operator)
     before = len(simulator.calls())
     simulator.faults(http_error={"status": 503, "rate": 1.0, "seconds": 5})
     wait_for(lambda: upgrade.refresh_from_db() or upgrade.ocp_fault, 10, "the fault to show")
@@ -382,11 +388,7 @@ def test_ocp_refusal_for_a_cluster_not_running_ends_rejected(engine, simulator, 
 
 
 def test_rate_limits_and_timeouts_mid_upgrade_do_not_fail_it(engine, simulator, operator):
-    simulator.config(step_seconds=0.2)
-    engine.start_worker()
-    cluster, package = happy(operator)
-    upgrade = submit_upgrade(operator, cluster, package)
-    wait_state(upgrade, (State.RUNNING,), 30, engine)
+    upgrade = running_upgrade(engine, simulator, operator)
     simulator.faults(http_error={"status": 429, "rate": 1.0, "seconds": 3, "retry_after": 1})
     wait_for(lambda: upgrade.refresh_from_db() or upgrade.ocp_fault, 10, "the 429 to show")
     # Then OCP answers too slowly: every read times out (OCP_READ_TIMEOUT is 3 s in these tests).
@@ -400,11 +402,7 @@ def test_rate_limits_and_timeouts_mid_upgrade_do_not_fail_it(engine, simulator, 
 
 
 def test_rejected_credentials_are_shown_and_polling_resumes_once_fixed(engine, simulator, operator):
-    simulator.config(step_seconds=0.2)
-    engine.start_worker()
-    cluster, package = happy(operator)
-    upgrade = submit_upgrade(operator, cluster, package)
-    wait_state(upgrade, (State.RUNNING,), 30, engine)
+    upgrade = running_upgrade(engine, simulator, operator)
     site = engine.site
     site.password = "rotated-in-ocp"
     site.save()
