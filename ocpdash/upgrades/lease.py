@@ -39,7 +39,3 @@ def release(upgrade_id: int, token: str, **fields) -> bool:
             lease_owner="", lease_until=None, **fields
         )
     )
-
-
-def still_held(upgrade_id: int, token: str) -> bool:
-    return Upgrade.objects.filter(pk=upgrade_id, lease_owner=token, lease_until__gte=timezone.now()).exists()

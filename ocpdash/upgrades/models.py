@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -105,10 +105,6 @@ class Upgrade(models.Model):
     def duration(self):
         start = self.submitted_at or self.created_at
         return (self.finished_at or timezone.now()) - start
-
-    def bump(self) -> None:
-        """Mark a visible change (used inside the engine's guarded updates)."""
-        Upgrade.objects.filter(pk=self.pk).update(revision=F("revision") + 1)
 
 
 class UpgradeTask(models.Model):

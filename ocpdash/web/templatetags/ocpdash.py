@@ -33,6 +33,14 @@ STATE_CLASSES = {
 
 
 @register.filter
+def op_label(operation: str) -> str:
+    """'retry' → 'Retry', as the operations module names them."""
+    from ocpdash.upgrades.operations import LABELS
+
+    return LABELS.get(operation, operation)
+
+
+@register.filter
 def status_icon(status: str) -> str:
     return STATUS_ICONS.get(status or "", "?")
 

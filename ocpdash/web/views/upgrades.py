@@ -65,7 +65,6 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
         "total": len(steps),
         "may_operate": may_operate,
         "task_ops": operations.task_operations(upgrade) if may_operate else [],
-        "labels": operations.LABELS,
         "poll_url": _poll_url(upgrade, rendered_at, len(tasks), last_event),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
         "render_key": _render_key(upgrade, selected, steps),
@@ -93,7 +92,7 @@ def _render_key(upgrade: Upgrade, selected, steps) -> str:
 
 def step_context(request, upgrade: Upgrade, step: UpgradeStep) -> dict:
     ops = operations.step_operations(upgrade, step) if operations.can_operate(request.user) else []
-    return {"selected": step, "step_ops": ops, "labels": operations.LABELS, "upgrade": upgrade}
+    return {"selected": step, "step_ops": ops, "upgrade": upgrade}
 
 
 def review_context(request, upgrade: Upgrade) -> dict:
