@@ -90,7 +90,9 @@ TEMPLATES = [
 
 # --- Database: SQLite under var/ by default, PostgreSQL (or any) through DATABASE_URL ---
 if env_str("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -108,6 +110,8 @@ else:
             # One file per test run, so two runs at once (or a run beside `make run`) never collide;
             # worker processes started by the tests are given this path explicitly.
             "TEST": {"NAME": VAR_DIR / f"test-ocpdash-{os.getpid()}.sqlite3"},
+            # Workers run hundreds of short polls a second: keep the connection between them.
+            "CONN_MAX_AGE": 60,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -29,6 +29,9 @@ class SimulatorServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ocpdash-ocp-simulator"
+    # Headers and body go out in separate writes; without TCP_NODELAY a kept-alive connection
+    # waits for the client's delayed ACK (~40 ms) on every reply.
+    disable_nagle_algorithm = True
     server: SimulatorServer
 
     def log_message(self, format: str, *args) -> None:

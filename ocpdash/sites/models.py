@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 
@@ -53,6 +57,35 @@ class OcpSite(models.Model):
         }
         options.update(kwargs)
         return OcpClient(self.base_url, auth=auth, **options)
+
+    def shared_client(self, **kwargs):
+        """A client kept open in this thread for this site, so frequent polls reuse one HTTP
+        connection (keep-alive) instead of opening one each. The caller must not close it. It is
+        replaced when the site is saved (new URL or credentials) and after sitting idle for
+        SHARED_CLIENT_IDLE_SECONDS, well under the minute servers keep idle connections open, so a
+        connection OCP has dropped is never reused."""
+        clients = _shared.__dict__.setdefault("clients", {})
+        key = (self.updated_at, self.base_url, tuple(sorted(kwargs.items())))
+        now = time.monotonic()
+        held = clients.get(self.pk)
+        if held is not None and (held.key != key or now - held.used > SHARED_CLIENT_IDLE_SECONDS):
+            held.client.close()
+            held = None
+        if held is None:
+            held = clients[self.pk] = _HeldClient(key, self.client(**kwargs), now)
+        held.used = now
+        return held.client
+
+
+SHARED_CLIENT_IDLE_SECONDS = 10.0
+_shared = threading.local()
+
+
+@dataclass
+class _HeldClient:
+    key: tuple
+    client: object
+    used: float
 
 
 class Cluster(models.Model):

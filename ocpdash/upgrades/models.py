@@ -61,6 +61,8 @@ class Upgrade(models.Model):
     poll_failures = models.PositiveIntegerField(default=0)
     ocp_unreachable_since = models.DateTimeField(null=True, blank=True)
     ocp_fault = models.TextField(blank=True, help_text="Why OCP cannot be read right now")
+    # Fingerprint of the OCP tasks as last stored: a poll that reads the same skips the step diff.
+    snapshot_digest = models.CharField(max_length=32, blank=True, editable=False)
     # Bumped on every change a viewer can see; pages poll with it and get 204 when unchanged.
     revision = models.PositiveIntegerField(default=0)
     reviewed_by = models.ForeignKey(

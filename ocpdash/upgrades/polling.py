@@ -7,6 +7,7 @@ never fail an upgrade: they are shown and polling backs off until OCP answers ag
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -58,13 +59,16 @@ def run_poll(upgrade_id: int) -> float | None:
         return None
     upgrade = Upgrade.objects.select_related("cluster__site").get(pk=upgrade_id)
     try:
-        with upgrade.cluster.site.client(max_retries=0) as client:
-            parent, children = fetch(client, upgrade)
+        parent, children = fetch(upgrade.cluster.site.shared_client(max_retries=0), upgrade)
     except OcpError as exc:
         return _fault(upgrade, token, exc)
-    if _state_for(parent, upgrade.state) not in POLLED_STATES:
+    digest = snapshot_digest(parent, children)
+    state = _state_for(parent, upgrade.state)
+    if digest == upgrade.snapshot_digest and state == upgrade.state and not upgrade.ocp_fault:
+        return _unchanged(upgrade, token)  # most polls: OCP says what it said last time
+    if state not in POLLED_STATES:
         _refresh_cluster(upgrade)  # before the state says "finished", so the cluster shows the new version
-    due = apply_snapshot(upgrade, token, parent, children)
+    due = apply_snapshot(upgrade, token, parent, children, digest)
     if due is None:
         return None  # finished, or lost the lease meanwhile (whoever has it carries on)
     return max(0.0, (due - timezone.now()).total_seconds())
@@ -111,6 +115,20 @@ def _discover_children(
     return sorted(found)[:wanted]
 
 
+def snapshot_digest(parent: TaskInstance, children) -> str:
+    """A fingerprint of everything a poll read (tasks are dataclasses: their repr holds every field)."""
+    return hashlib.blake2b(repr((parent, children)).encode(), digest_size=16).hexdigest()
+
+
+def _unchanged(upgrade: Upgrade, token: str) -> float | None:
+    """Nothing to store: note the poll and the next due time in the lease's release."""
+    now = timezone.now()
+    due = next_due(upgrade.next_poll_at, now, interval_for(upgrade.state))
+    if not lease.release(upgrade.pk, token, last_polled_at=now, next_poll_at=due):
+        return None
+    return max(0.0, (due - now).total_seconds())
+
+
 def next_due(previous_due, now, interval: float):
     """Polls keep a fixed rate: the next one is due one interval after the previous was due (not
     after this poll finished). A worker that is behind catches up, but never polls the same upgrade
@@ -119,7 +137,7 @@ def next_due(previous_due, now, interval: float):
     return max(fixed_rate, now + timedelta(seconds=0.5 * interval))
 
 
-def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children):
+def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children, digest: str = ""):
     """Store what OCP said. Returns when the next poll is due, or None when the upgrade no longer
     needs polling or the lease was lost."""
     now = timezone.now()
@@ -137,6 +155,7 @@ def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children)
             "poll_failures": 0,
             "ocp_fault": "",
             "ocp_unreachable_since": None,
+            "snapshot_digest": digest,
         }
         if current.ocp_fault:
             events.record(upgrade.pk, UpgradeEvent.Kind.INFO, "OCP answers again; following the task.")

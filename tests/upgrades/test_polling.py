@@ -1,6 +1,12 @@
+import time
 from datetime import UTC, datetime, timedelta
 
-from ocpdash.upgrades.polling import next_due
+import pytest
+
+from ocpdash.sites.models import OcpSite
+from ocpdash.upgrades.models import Upgrade
+from ocpdash.upgrades.polling import next_due, run_poll
+from tests.fixtures.services import wait_for
 
 
 def test_polls_keep_a_fixed_rate():
@@ -11,3 +17,72 @@ def test_polls_keep_a_fixed_rate():
     assert next_due(now - timedelta(seconds=5), now, 1.0) == now + timedelta(seconds=0.5)
     assert next_due(now - timedelta(seconds=0.6), now, 1.0) == now + timedelta(seconds=0.5)
     assert next_due(None, now, 2.0) == now + timedelta(seconds=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_that_reads_what_is_stored_writes_only_the_schedule(
+    redis_service, sim_site, simulator, operator, django_assert_max_num_queries
+):
+    simulator.config(step_seconds=600)  # the first step runs throughout the test
+    upgrade = running(operator)
+    run_poll_now(upgrade)
+    upgrade.refresh_from_db()
+    revision, events, digest = upgrade.revision, upgrade.events.count(), upgrade.snapshot_digest
+    assert digest and upgrade.steps.exists()
+    polled = upgrade.last_polled_at
+    Upgrade.objects.filter(pk=upgrade.pk).update(next_poll_at=None)
+    # lease, the upgrade with its site, its child tasks, the release: no step diff, no event
+    with django_assert_max_num_queries(4):
+        assert run_poll(upgrade.pk) is not None
+    upgrade.refresh_from_db()
+    assert (upgrade.revision, upgrade.events.count(), upgrade.snapshot_digest) == (revision, events, digest)
+    assert upgrade.last_polled_at > polled and upgrade.lease_owner == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_after_unchanged_polls_is_stored(redis_service, sim_site, simulator, operator):
+    simulator.config(step_seconds=3)  # at least 2.1 s a step: the two polls below see the same
+    upgrade = running(operator)
+    run_poll_now(upgrade)
+    upgrade.refresh_from_db()
+    revision, digest = upgrade.revision, upgrade.snapshot_digest
+    run_poll_now(upgrade)
+    upgrade.refresh_from_db()
+    assert (upgrade.revision, upgrade.snapshot_digest) == (revision, digest)
+    wait_for(lambda: run_poll_now(upgrade) or upgrade.refresh_from_db() or upgrade.revision > revision, 30,
+             "the next step to be stored")  # fmt: skip
+    assert upgrade.snapshot_digest != digest
+    assert upgrade.steps.filter(status="SUCCESSFUL").exists()
+
+
+def running(operator):
+    from ocpdash.catalog.models import RpmPackage
+    from ocpdash.sites.models import Cluster
+    from ocpdash.upgrades.submission import run_submit, submit_upgrade
+
+    cluster = Cluster.objects.get(name="orion")
+    package = RpmPackage.objects.get(file_name="oceanbase-4.2.1.1-100000162023111615.el7.x86_64.rpm")
+    upgrade = submit_upgrade(operator, cluster, package)
+    assert run_submit(upgrade.pk).result == "submitted"
+    return upgrade
+
+
+def run_poll_now(upgrade) -> None:
+    Upgrade.objects.filter(pk=upgrade.pk).update(next_poll_at=None)
+    run_poll(upgrade.pk)
+
+
+@pytest.mark.django_db
+def test_the_shared_client_is_kept_and_replaced_when_the_site_changes_or_idles(site, monkeypatch):
+    from ocpdash.sites import models
+
+    first = site.shared_client(max_retries=0)
+    assert site.shared_client(max_retries=0) is first, "kept between polls (HTTP keep-alive)"
+    assert site.shared_client(max_retries=1) is not first, "other options, other client"
+    site.password = "new-secret"
+    site.save()
+    fresh = OcpSite.objects.get(pk=site.pk).shared_client(max_retries=0)
+    assert fresh is not first, "new credentials, new client"
+    monkeypatch.setattr(models, "SHARED_CLIENT_IDLE_SECONDS", 0.0)
+    time.sleep(0.01)
+    assert site.shared_client(max_retries=0) is not fresh, "an idle connection is not reused"
