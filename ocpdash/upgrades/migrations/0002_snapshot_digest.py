@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('upgrades', '0001_initial'),
+        ("upgrades", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='upgrade',
-            name='snapshot_digest',
+            model_name="upgrade",
+            name="snapshot_digest",
             field=models.CharField(blank=True, editable=False, max_length=32),
         ),
     ]
