@@ -69,9 +69,8 @@ def test_happy_path_reaches_successful_with_all_steps_and_one_post(engine, simul
 
 def test_kill_9_of_the_worker_mid_poll_loses_nothing(engine, simulator, operator):
     simulator.config(step_seconds=0.2)
-    engine.start_worker("w1")
-    engine.start_worker("w2")
-    engine.start_beat()
+    engine.start_beat(wait=False)  # its first recover run comes an interval later anyway
+    engine.start_workers("w1", "w2")
     cluster, package = happy(operator)
     upgrade = submit_upgrade(operator, cluster, package)
     wait_for(lambda: upgrade.steps.filter(status="SUCCESSFUL").count() >= 2, 30, "the upgrade to be running")
@@ -87,8 +86,8 @@ def test_kill_9_of_the_worker_mid_poll_loses_nothing(engine, simulator, operator
 
 def test_ambiguous_submit_then_worker_death_adopts_the_ocp_task(engine, simulator, operator):
     simulator.faults(ambiguous_upgrade=True)
+    engine.start_beat(wait=False)
     engine.start_worker("w1")
-    engine.start_beat()
     cluster, package = happy(operator)
     upgrade = submit_upgrade(operator, cluster, package)
     wait_for(lambda: simulator.upgrade_posts() == 1, 30, "the upgrade POST to reach OCP")
@@ -108,10 +107,9 @@ def test_twenty_upgrades_survive_a_redis_restart_and_then_a_flush(
     they are all polled again, then Redis is flushed; all 20 still finish, each POSTed once."""
     from ocpdash.sites.sync import sync_site
 
-    simulator.config(step_seconds=0.4)
-    engine.start_worker("w1", concurrency=4)
-    engine.start_worker("w2", concurrency=4)
-    engine.start_beat()
+    simulator.config(step_seconds=0.3)
+    engine.start_beat(wait=False)  # its first recover run comes an interval later anyway
+    engine.start_workers("w1", "w2", concurrency=4)
     # 20 simulated clusters made for the test (copies of the happy-path cluster).
     cluster_ids = simulator.add_clusters(HAPPY_CLUSTER, 20)
     sync_site(engine.site)
@@ -182,8 +180,7 @@ def test_duplicate_poll_messages_to_two_workers_make_one_set_of_transitions(engi
     processes consume: every transition and step event still happens exactly once."""
     from ocpdash.upgrades.tasks import poll_upgrade
 
-    engine.start_worker("w1")
-    engine.start_worker("w2")
+    engine.start_workers("w1", "w2")
     cluster, package = happy(operator)
     upgrade = submit_upgrade(operator, cluster, package)
     wait_state(upgrade, (State.RUNNING,), 30, engine)
