@@ -41,6 +41,21 @@ STEP_FIELDS = (
 )
 
 
+# What a poll reads; the site's credentials are loaded only when its shared client is (re)made.
+POLL_FIELDS = (
+    "state",
+    "ocp_task_id",
+    "next_poll_at",
+    "snapshot_digest",
+    "ocp_fault",
+    "poll_failures",
+    "ocp_unreachable_since",
+    "cluster__ocp_id",
+    "cluster__site__base_url",
+    "cluster__site__updated_at",
+)
+
+
 def enqueue_poll(upgrade_id: int, countdown: float | None = None) -> None:
     from ocpdash.upgrades.tasks import poll_upgrade
 
@@ -57,7 +72,7 @@ def run_poll(upgrade_id: int) -> float | None:
     token = lease.acquire(upgrade_id, POLLED_STATES, due_only=True)
     if token is None:
         return None
-    upgrade = Upgrade.objects.select_related("cluster__site").get(pk=upgrade_id)
+    upgrade = Upgrade.objects.select_related("cluster__site").only(*POLL_FIELDS).get(pk=upgrade_id)
     try:
         parent, children = fetch(upgrade.cluster.site.shared_client(max_retries=0), upgrade)
     except OcpError as exc:
@@ -320,10 +335,11 @@ def _fault(upgrade: Upgrade, token: str, exc: OcpError) -> float:
 
 
 def _refresh_cluster(upgrade: Upgrade) -> None:
+    from ocpdash.sites.models import Cluster
     from ocpdash.sites.sync import refresh_cluster
 
     try:
-        refresh_cluster(upgrade.cluster)
+        refresh_cluster(Cluster.objects.select_related("site").get(pk=upgrade.cluster_id))
     except OcpError as exc:
         events.record(
             upgrade.pk, UpgradeEvent.Kind.INFO, f"Could not refresh the cluster from OCP: {exc.message}"
