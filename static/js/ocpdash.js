@@ -64,6 +64,26 @@
     }
   }
 
+  // Chromium keeps a node whose CSS animation still runs as it leaves the page (seen for the
+  // pulse of a running step in a child task's graph), and with it everything it was attached to:
+  // one node per change, or a whole old graph when a task is re-sent whole. So, before htmx swaps
+  // a part of the page out, the pulse of its running steps stops while they are still on the page.
+  // Animation.cancel() is not enough; taking the animation away in style, and restyling, is.
+  function stopPulses(target) {
+    if (!target || !target.querySelectorAll) return;
+    var rects = target.matches(".node.st-running")
+      ? target.querySelectorAll("rect")
+      : target.querySelectorAll(".node.st-running rect");
+    if (!rects.length) return;
+    rects.forEach(function (rect) { rect.style.animationName = "none"; });
+    getComputedStyle(rects[0]).animationName;  // restyle now
+  }
+  document.addEventListener("htmx:oobBeforeSwap", function (event) { stopPulses(event.detail.target); });
+  // htmx gives a swapped-in node the old node's class for 20 ms (to let CSS transitions run, which
+  // this page has none of): a step that just finished would pulse again on its new node, and that
+  // node was then kept when it was replaced in turn.
+  if (window.htmx) htmx.config.attributesToSettle = [];
+
   document.addEventListener("htmx:afterSettle", function (event) {
     trimTimeline();
     if (scale !== 1) applyScale();
