@@ -114,6 +114,23 @@ def _sim_times(upgrade) -> dict[tuple[int, str], float]:
 
 
 # --- 4: tracking scale --------------------------------------------------------------------------
+def celery_task_cost(stack: Stack, count: int = 3000) -> float:
+    """Worker CPU (ms) for one no-op task with a countdown, like a poll's, through the same idle
+    worker: what Celery itself costs per poll, before any of ocpdash's work."""
+    from ocpdash.celery import app
+
+    pids = stack.pids("worker1")
+    before = _cpu(pids)
+    with app.producer_or_acquire() as producer:
+        for i in range(count):
+            app.send_task("celery.accumulate", args=(i,), countdown=0.5, producer=producer)
+    client = app.connection_for_write().default_channel.client
+    deadline = time.monotonic() + 120
+    while (client.llen("celery") or client.zcard("unacked_index")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return (_cpu(pids) - before) / count * 1000
+
+
 def start_running(clusters) -> list:
     """Start each cluster's upgrade in OCP and hand it to the engine as running (its first poll due now)."""
     from django.contrib.auth import get_user_model
@@ -169,6 +186,7 @@ def scale(
     interval: float | None = None,
     upgrades: list | None = None,
     key: str = "4",
+    celery_ms: float | None = None,
 ) -> tuple[Figure, list]:
     """Polls achieved per upgrade against the configured rate (``interval``: the workers' setting)."""
     from ocpdash.upgrades.models import POLLED_STATES, Upgrade
@@ -231,6 +249,13 @@ def scale(
             f"{cpu['sim']:.2f}, redis {cpu['redis']:.2f}, web {cpu['web']:.2f}; whole machine {machine:.0f} % of "
             f"{psutil.cpu_count()} cores. Worker CPU per poll {per_poll_ms:.1f} ms, so the configured rate needs "
             f"about {needed:.1f} cores of worker CPU alone (plus the simulator's share)."
+            + (
+                f" Of that, Celery's own handling of a task is {celery_ms:.1f} ms (3,000 no-op tasks with a "
+                f"countdown through the same idle worker), before the poll's own work and the publishing of "
+                f"the next poll."
+                if celery_ms
+                else ""
+            )
         ],
     )
     return figure, upgrades
