@@ -36,6 +36,8 @@ def test_poll_answers_204_when_nothing_changed(client, viewer, make_upgrade):
     url = poll_url(client.get(reverse("upgrade", args=[upgrade.pk])).content.decode())
     response = hx(client, url)
     assert response.status_code == 204 and response.content == b""
+    missing = hx(client, reverse("upgrade_poll", args=[upgrade.pk + 1000]) + "?v=0")
+    assert missing.status_code == 404
 
 
 def test_poll_sends_only_changed_task_and_new_events_out_of_band(client, viewer, make_upgrade):
