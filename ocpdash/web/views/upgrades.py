@@ -44,15 +44,17 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
     """Everything the page shows, in a fixed number of queries whatever the number of steps."""
     rendered_at = time.time()
     tasks = list(upgrade.tasks.all())
-    steps = list(upgrade.steps.all())
-    # The DAG and the timeline are built only when rendered: their markup is shared by revision, so
-    # most page views of a watched upgrade never load the events or lay out the graph.
+    statuses = list(upgrade.steps.values_list("status", flat=True))
+    # The steps, the DAG and the timeline are loaded and built only when rendered: their markup is
+    # shared by revision, so most page views of a watched upgrade never load them.
+    steps = SimpleLazyObject(lambda: list(upgrade.steps.all()))
     events = SimpleLazyObject(lambda: _newest_events(upgrade))
     zones = [z.get("name", "") for z in upgrade.cluster.zones or []]
     root = SimpleLazyObject(lambda: dagview.build(tasks, steps, zones))
-    selected = next((s for s in steps if s.ocp_subtask_id == selected_id), None)
+    selected = upgrade.steps.filter(ocp_subtask_id=selected_id).first() if selected_id is not None else None
     may_operate = operations.can_operate(request.user)
-    done = sum(1 for s in steps if s.status == "SUCCESSFUL")
+    done = statuses.count("SUCCESSFUL")
+    running = any(status in ("RUNNING", "CANCELING") for status in statuses)
     last_event = upgrade.events.aggregate(last=Max("pk"))["last"] or _int(request.GET.get("e"), 0)
     context = {
         "upgrade": upgrade,
@@ -63,12 +65,12 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
         "events_shown": EVENTS_SHOWN,
         "selected": selected,
         "done": done,
-        "total": len(steps),
+        "total": len(statuses),
         "may_operate": may_operate,
         "task_ops": operations.task_operations(upgrade) if may_operate else [],
         "poll_url": _poll_url(upgrade, rendered_at, len(tasks), last_event),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
-        "render_key": _render_key(upgrade, selected, steps),
+        "render_key": _render_key(upgrade, selected, running),
     }
     if selected is not None:
         context.update(step_context(request, upgrade, selected))
@@ -82,11 +84,10 @@ def _newest_events(upgrade: Upgrade) -> list:
     return list(newest)[::-1]
 
 
-def _render_key(upgrade: Upgrade, selected, steps) -> str:
+def _render_key(upgrade: Upgrade, selected, running: bool) -> str:
     """With the revision, what the cached DAG and steps markup depend on: the selected step, and
     (for the durations of running steps) a 10-second clock while anything runs. Many screens
     watching one upgrade then share one rendering per change."""
-    running = any(s.status in ("RUNNING", "CANCELING") for s in steps)
     clock = int(time.time() // 10) if running else 0
     return f"{upgrade.created_at.timestamp()}:{selected.pk if selected else 0}:{clock}"
 
