@@ -36,8 +36,9 @@ def node_svg(node, upgrade_url: str, selected_pk: int | None, oob: bool) -> Safe
     return mark_safe(  # noqa: S308 - every variable part is escaped or an int
         f'<g class="node {status_class(status)}{selected}" id="node-{sid}"{OOB if oob else ""} '
         f'data-step-id="{sid}" data-status="{escape(step.status)}" data-display-status="{escape(status)}" '
-        f'transform="translate({node.x},{node.y})" hx-get="{upgrade_url}?step={sid}" '
-        f'hx-target="#step-detail" hx-swap="outerHTML" hx-push-url="true"><title>{escape(title)}</title>'
+        f'transform="translate({node.x},{node.y})" tabindex="0" role="button" '
+        f'hx-get="{upgrade_url}?step={sid}" hx-target="#step-detail" hx-swap="outerHTML" hx-push-url="true">'
+        f"<title>{escape(title)}</title>"
         f'<rect width="180" height="46" rx="6"></rect>'
         f'<text class="icon" x="8" y="19">{status_icon(status)}</text>'
         f'<text class="name" x="26" y="19">{escape(truncate_middle(step.name, 23))}</text>'

@@ -34,6 +34,16 @@
     applyScale();
   });
 
+  // DAG nodes are buttons for the keyboard too: Tab reaches them, Enter or Space opens the step
+  // (htmx listens for the click).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" && event.key !== " ") return;
+    var node = event.target.closest && event.target.closest("svg.dag .node");
+    if (!node) return;
+    event.preventDefault();
+    node.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  });
+
   var drag = null;
   document.addEventListener("mousedown", function (event) {
     var box = event.target.closest(".dag-scroll");
