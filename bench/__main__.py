@@ -41,7 +41,10 @@ LIMITS = {
         "and meets the target."
     ),
     "7b": (
-        "The DOM no longer grows. Chromium kept every step node that htmx swapped out while its pulse "
+        "The DOM grows only with what it shows: 3 nodes per change, because a step that starts and one "
+        "that finishes fill their table cells for start, finish and duration, which a pending step leaves "
+        "empty; it stops when the upgrade does. No swapped-out node is kept any more: Chromium kept every "
+        "step node that htmx swapped out while its pulse "
         "animation (the running step) still ran, with all it was attached to: one node (32 DOM nodes) "
         "per change on the node-by-node path of large tasks, the whole old graph when a child task is "
         "re-sent whole. static/js/ocpdash.js now stops that pulse before the swap, and "
@@ -215,6 +218,16 @@ def _load_figure(times: dict[int, list[float]]) -> Figure:
     )  # fmt: skip
 
 
+def _after_first_minute(result: dict) -> str:
+    """The growth once the page has run its live updates for a minute (the figure counts from load)."""
+    minutes = result.get("heap_per_minute") or []
+    if not minutes:
+        return ""
+    later = (result["heap_end"] - minutes[0]) / minutes[0]
+    return (f" From the end of the first minute to the end: {minutes[0] / 1e6:.2f} → {result['heap_end'] / 1e6:.2f} MB "
+            f"({later:+.1%}).")  # fmt: skip
+
+
 def _soak_figures(result: dict, quick: bool) -> list[Figure]:
     growth = (result["heap_end"] - result["heap_start"]) / result["heap_start"]
     mb = result["bytes_per_min"] / 1e6
@@ -227,7 +240,8 @@ def _soak_figures(result: dict, quick: bool) -> list[Figure]:
                 f"the end; DOM nodes / JS listeners each minute: {result.get('dom_per_minute')}; the page starts with the "
                 f"upgrade's newest 100 events, as hours into an upgrade. {result['changes']} "
                 f"driver changes; responses by status {result['statuses']}; running nodes shown at the end: "
-                f"{result['running_nodes_at_end']} (database: {result['running_in_db']})." + (" (--quick)" if quick else "")]),
+                f"{result['running_nodes_at_end']} (database: {result['running_in_db']})." + _after_first_minute(result)
+                + (" (--quick)" if quick else "")]),
         Figure("7c", "Soak: requests and bytes per minute",
                f"{result['requests_per_min']:.1f} req/min, {mb:.3f} MB/min", "< 1 MB/min", mb < 1,
                ["Bytes as received (CDP Network.loadingFinished encodedDataLength, headers included)."]),
