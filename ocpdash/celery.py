@@ -11,13 +11,9 @@ app = Celery("ocpdash")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Celery's Django fixup closes every database connection after every task unless DB reuse is on;
-# polls are short and many, so a new connection each (a TCP handshake and login on PostgreSQL) costs
-# more than the poll. Reuse is on, and connections are kept or dropped the way Django does it
+
+# With CELERY_DB_REUSE_MAX set (settings), connections are kept or dropped the way Django does it
 # around a request: by CONN_MAX_AGE, health checks and errors.
-app.conf["CELERY_DB_REUSE_MAX"] = 1_000_000
-
-
 @task_prerun.connect
 @task_postrun.connect
 def _close_old_connections(**kwargs) -> None:

@@ -122,6 +122,10 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
+# Celery's Django fixup closes every database connection after every task unless reuse is on; a
+# new connection per poll (a TCP handshake and login on PostgreSQL) costs more than the poll.
+# ocpdash.celery closes old connections around tasks as Django does around requests instead.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
