@@ -65,14 +65,14 @@ class OcpSite(models.Model):
         SHARED_CLIENT_IDLE_SECONDS, well under the minute servers keep idle connections open, so a
         connection OCP has dropped is never reused."""
         clients = _shared.__dict__.setdefault("clients", {})
-        key = (self.updated_at, self.base_url, tuple(sorted(kwargs.items())))
+        slot, version = (self.pk, tuple(sorted(kwargs.items()))), (self.updated_at, self.base_url)
         now = time.monotonic()
-        held = clients.get(self.pk)
-        if held is not None and (held.key != key or now - held.used > SHARED_CLIENT_IDLE_SECONDS):
+        held = clients.get(slot)
+        if held is not None and (held.version != version or now - held.used > SHARED_CLIENT_IDLE_SECONDS):
             held.client.close()
             held = None
         if held is None:
-            held = clients[self.pk] = _HeldClient(key, self.client(**kwargs), now)
+            held = clients[slot] = _HeldClient(version, self.client(**kwargs), now)
         held.used = now
         return held.client
 
@@ -83,7 +83,7 @@ _shared = threading.local()
 
 @dataclass
 class _HeldClient:
-    key: tuple
+    version: tuple
     client: object
     used: float
 
