@@ -86,7 +86,7 @@ def run_poll(upgrade_id: int) -> float | None:
     due = apply_snapshot(upgrade, token, parent, children, digest)
     if due is None:
         return None  # finished, or lost the lease meanwhile (whoever has it carries on)
-    return max(0.0, (due - timezone.now()).total_seconds())
+    return _seconds_until(due)
 
 
 def fetch(client, upgrade: Upgrade) -> tuple[TaskInstance, list[tuple[TaskInstance, int | None]]]:
@@ -141,7 +141,11 @@ def _unchanged(upgrade: Upgrade, token: str) -> float | None:
     due = next_due(upgrade.next_poll_at, now, interval_for(upgrade.state))
     if not lease.release(upgrade.pk, token, last_polled_at=now, next_poll_at=due):
         return None
-    return max(0.0, (due - now).total_seconds())
+    return _seconds_until(due)
+
+
+def _seconds_until(due) -> float:
+    return max(0.0, (due - timezone.now()).total_seconds())
 
 
 def next_due(previous_due, now, interval: float):
@@ -152,7 +156,7 @@ def next_due(previous_due, now, interval: float):
     return max(fixed_rate, now + timedelta(seconds=0.5 * interval))
 
 
-def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children, digest: str = ""):
+def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children, digest: str):
     """Store what OCP said. Returns when the next poll is due, or None when the upgrade no longer
     needs polling or the lease was lost."""
     now = timezone.now()

@@ -27,6 +27,8 @@ from ocpdash.web import dagview
 EVENTS_SHOWN = 100  # newest events on the page (all of them are in the API and the admin)
 CLOCK_SLACK = timedelta(seconds=5)  # workers' clocks and in-flight writes
 WHOLE_DAG_UP_TO = 50  # a task DAG this small is re-sent whole when a step changes; larger, node by node
+# The live poll's read (see upgrade_poll): the table and key column come from the model.
+REVISION_SQL = f"SELECT revision, state FROM {Upgrade._meta.db_table} WHERE {Upgrade._meta.pk.column} = %s"  # noqa: S608
 
 
 def _int(value, default=None):
@@ -141,9 +143,6 @@ def upgrade_poll(request, pk: int):
     context = page_context(request, upgrade, _selected_from_current_url(request))
     context.update(_changes(request, context))
     return render(request, "web/upgrade.html#poll", context, status=286 if upgrade.is_terminal else 200)
-
-
-REVISION_SQL = f"SELECT revision, state FROM {Upgrade._meta.db_table} WHERE id = %s"  # noqa: S608 - constant
 
 
 def _selected_from_current_url(request) -> int | None:
