@@ -124,10 +124,11 @@ def celery_task_cost(stack: Stack, count: int = 3000) -> float:
     with app.producer_or_acquire() as producer:
         for i in range(count):
             app.send_task("celery.accumulate", args=(i,), countdown=0.5, producer=producer)
-    client = app.connection_for_write().default_channel.client
-    deadline = time.monotonic() + 120
-    while (client.llen("celery") or client.zcard("unacked_index")) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        deadline = time.monotonic() + 120
+        while (client.llen("celery") or client.zcard("unacked_index")) and time.monotonic() < deadline:
+            time.sleep(0.2)
     return (_cpu(pids) - before) / count * 1000
 
 
