@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from ocpdash.upgrades.models import State, Upgrade, UpgradeStep, UpgradeTask
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -48,3 +51,26 @@ def login(page, live_server, username):
 
 def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def running_upgrade(requested_by, make_cluster, make_package, name: str) -> Upgrade:
+    """A running upgrade with its parent task and no steps yet (add_steps adds chains)."""
+    cluster, package = make_cluster(name=name), make_package()
+    upgrade = Upgrade.objects.create(
+        cluster=cluster, package=package, requested_by=requested_by, state=State.RUNNING,
+        from_version=cluster.version, to_version=package.full_version, ocp_task_id=1,
+        submitted_at=timezone.now(),
+    )  # fmt: skip
+    UpgradeTask.objects.create(
+        upgrade=upgrade, ocp_task_id=1, name="Submit upgrade OB cluster dag", is_parent=True
+    )
+    return upgrade
+
+
+def add_steps(upgrade, task_id: int, first_id: int, count: int, **fields) -> None:
+    """A chain of steps 'Step <id>' of one task, ids from first_id."""
+    UpgradeStep.objects.bulk_create(
+        UpgradeStep(upgrade=upgrade, ocp_task_id=task_id, ocp_subtask_id=first_id + i,
+                    name=f"Step {first_id + i}", upstreams=[first_id + i - 1] if i else [], **fields)
+        for i in range(count)
+    )  # fmt: skip

@@ -16,9 +16,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from ocpdash.upgrades import events
-from ocpdash.upgrades.models import State, Upgrade, UpgradeStep, UpgradeTask
+from ocpdash.upgrades.models import Upgrade, UpgradeStep, UpgradeTask
 from ocpdash.web.views.upgrades import WHOLE_DAG_UP_TO
-from tests.browser.conftest import login
+from tests.browser.conftest import add_steps, login, running_upgrade
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,27 +26,6 @@ COUNT_NODES = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ALL);
   let n = 0; while (walker.nextNode()) n++; return n;
 }"""
-
-
-def _running_upgrade(operator, make_cluster, make_package, name: str) -> Upgrade:
-    cluster, package = make_cluster(name=name), make_package()
-    upgrade = Upgrade.objects.create(
-        cluster=cluster, package=package, requested_by=operator, state=State.RUNNING,
-        from_version=cluster.version, to_version=package.full_version, ocp_task_id=1,
-        submitted_at=timezone.now(),
-    )  # fmt: skip
-    UpgradeTask.objects.create(
-        upgrade=upgrade, ocp_task_id=1, name="Submit upgrade OB cluster dag", is_parent=True
-    )
-    return upgrade
-
-
-def _steps(upgrade, task_id: int, first_id: int, count: int, **fields) -> None:
-    UpgradeStep.objects.bulk_create(
-        UpgradeStep(upgrade=upgrade, ocp_task_id=task_id, ocp_subtask_id=first_id + i,
-                    name=f"Step {first_id + i}", upstreams=[first_id + i - 1] if i else [], **fields)
-        for i in range(count)
-    )  # fmt: skip
 
 
 def _dom_nodes(page) -> tuple[int, int]:
@@ -79,8 +58,8 @@ def _change(page, upgrade, subtask_id: int, *, finish_previous: bool) -> None:
 
 def test_live_updates_keep_the_dom_the_same_size(page, live_server, operator, make_cluster, make_package):
     """A small task: every change re-sends its whole graph and table."""
-    upgrade = _running_upgrade(operator, make_cluster, make_package, "steady")
-    _steps(upgrade, 1, 1, 30, status="PENDING")
+    upgrade = running_upgrade(operator, make_cluster, make_package, "steady")
+    add_steps(upgrade, 1, 1, 30, status="PENDING")
     for i in range(120):  # a full timeline, as hours into an upgrade
         events.record(upgrade.pk, "info", f"earlier event {i}")
     login(page, live_server, "op")
@@ -104,15 +83,15 @@ def test_live_updates_of_a_child_task_keep_the_dom_the_same_size(
     """A child task (drawn inside a <details>), the running step moving on as in a real upgrade.
     Up to WHOLE_DAG_UP_TO steps each poll re-sends the task's whole graph and table; above, only
     the changed nodes and rows, out of band inside a <template>."""
-    upgrade = _running_upgrade(operator, make_cluster, make_package, "large")
+    upgrade = running_upgrade(operator, make_cluster, make_package, "large")
     UpgradeTask.objects.create(
         upgrade=upgrade, ocp_task_id=2, name="Upgrade OB cluster", parent_subtask_id=3, status="RUNNING"
     )
     long_ago = timezone.now() - timedelta(hours=1)
-    _steps(upgrade, 1, 1, 3, status="SUCCESSFUL", changed_at=long_ago)
+    add_steps(upgrade, 1, 1, 3, status="SUCCESSFUL", changed_at=long_ago)
     # the parent waits on its step 3 ("Wait dag success") while the child task runs
     UpgradeStep.objects.filter(upgrade=upgrade, ocp_subtask_id=3).update(status="RUNNING")
-    _steps(upgrade, 2, 101, child_steps, status="PENDING", changed_at=long_ago)
+    add_steps(upgrade, 2, 101, child_steps, status="PENDING", changed_at=long_ago)
     whole = child_steps <= WHOLE_DAG_UP_TO
     for i in range(120):
         events.record(upgrade.pk, "info", f"earlier event {i}")

@@ -7,6 +7,7 @@ from ocpdash.sites.models import OcpSite
 from ocpdash.upgrades.models import Upgrade
 from ocpdash.upgrades.polling import next_due, run_poll
 from tests.fixtures.services import wait_for
+from tests.upgrades.test_engine import happy
 
 
 def test_polls_keep_a_fixed_rate():
@@ -56,13 +57,10 @@ def test_a_change_after_unchanged_polls_is_stored(redis_service, sim_site, simul
 
 
 def running(operator):
-    from ocpdash.catalog.models import RpmPackage
-    from ocpdash.sites.models import Cluster
+    """The happy-path upgrade, submitted to OCP in this process (no worker: the test polls)."""
     from ocpdash.upgrades.submission import run_submit, submit_upgrade
 
-    cluster = Cluster.objects.get(name="orion")
-    package = RpmPackage.objects.get(file_name="oceanbase-4.2.1.1-100000162023111615.el7.x86_64.rpm")
-    upgrade = submit_upgrade(operator, cluster, package)
+    upgrade = submit_upgrade(operator, *happy(operator))
     assert run_submit(upgrade.pk).result == "submitted"
     return upgrade
 
