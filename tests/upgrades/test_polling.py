@@ -77,6 +77,7 @@ def test_the_shared_client_is_kept_and_replaced_when_the_site_changes_or_idles(s
     first = site.shared_client(max_retries=0)
     assert site.shared_client(max_retries=0) is first, "kept between polls (HTTP keep-alive)"
     assert site.shared_client(max_retries=1) is not first, "other options, other client"
+    assert site.shared_client(max_retries=0) is first, "and the first is still kept"
     site.password = "new-secret"
     site.save()
     fresh = OcpSite.objects.get(pk=site.pk).shared_client(max_retries=0)
