@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from .parsing import (
@@ -187,6 +188,11 @@ class SoftwarePackage:
         )
 
 
+# A task's context does not change while it runs, and a poller reads the same task every second:
+# parse each text once (copies are handed out, so no caller can change the cached maps).
+_parse_context_cached = lru_cache(maxsize=4096)(parse_context_string)
+
+
 @dataclass(frozen=True)
 class TaskContext:
     """The task's ``context`` string; maps are empty and ``raw`` kept when it cannot be parsed."""
@@ -208,10 +214,11 @@ class TaskContext:
             return cls(idx, string_map, list_map, raw=repr(value))
         if not isinstance(value, str):
             return cls()
-        parsed = parse_context_string(value)
+        parsed = _parse_context_cached(value)
         if parsed is None:
             return cls(raw=value)
-        return cls(parsed[0], parsed[1], parsed[2], raw=value)
+        idx, string_map, list_map = parsed
+        return cls(idx, dict(string_map), {k: list(v) for k, v in list_map.items()}, raw=value)
 
 
 @dataclass(frozen=True)

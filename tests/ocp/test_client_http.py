@@ -331,3 +331,28 @@ def test_base_url_with_credentials_is_refused():
         OcpClient("http://admin:pw@ocp:8080", BasicAuth("a", "b"))
     with pytest.raises(ValueError):
         OcpClient("ocp:8080", BasicAuth("a", "b"))
+
+
+def test_proxy_variables_are_honoured_and_read_once(scripted, monkeypatch):
+    # The scripted server stands in for an HTTP proxy: it sees the absolute URL of the OCP behind it.
+    monkeypatch.setenv("HTTP_PROXY", scripted.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = OcpClient("http://ocp.invalid:8080", BasicAuth("admin", "pw"), max_retries=0)
+    monkeypatch.delenv("HTTP_PROXY")  # read when the client was made, not on each request
+    scripted.add(Reply(200, json=envelope(TASK)))
+    assert client.get_task(7).id == 7
+    assert scripted.seen[0].path == "http://ocp.invalid:8080/api/v2/tasks/instances/7"
+
+
+def test_no_proxy_and_ca_bundle_variables_are_honoured(scripted, monkeypatch, tmp_path):
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    client = OcpClient(scripted.url, BasicAuth("admin", "pw"), max_retries=0)
+    scripted.add(Reply(200, json=envelope(TASK)))
+    assert client.get_task(7).id == 7  # went straight to OCP, not to the proxy
+    assert scripted.seen[0].path == "/api/v2/tasks/instances/7"
+    assert client.session.verify == str(bundle)
