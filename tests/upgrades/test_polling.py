@@ -5,7 +5,7 @@ import pytest
 
 from ocpdash.sites.models import OcpSite
 from ocpdash.upgrades.models import Upgrade
-from ocpdash.upgrades.polling import next_due, run_poll
+from ocpdash.upgrades.polling import load_for_poll, next_due, run_poll
 from tests.fixtures.services import wait_for
 from tests.upgrades.test_engine import happy
 
@@ -54,6 +54,31 @@ def test_a_change_after_unchanged_polls_is_stored(redis_service, sim_site, simul
              "the next step to be stored")  # fmt: skip
     assert upgrade.snapshot_digest != digest
     assert upgrade.steps.filter(status="SUCCESSFUL").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_poll_read_is_the_stored_upgrade_and_shares_the_site_client(
+    redis_service, sim_site, simulator, operator
+):
+    simulator.config(step_seconds=600)
+    upgrade = running(operator)
+    run_poll_now(upgrade)
+    stored = Upgrade.objects.select_related("cluster__site").get(pk=upgrade.pk)
+    read = load_for_poll(upgrade.pk)
+    for name in ("state", "ocp_task_id", "next_poll_at", "snapshot_digest", "ocp_fault", "poll_failures"):
+        assert getattr(read, name) == getattr(stored, name), name
+    assert read.next_poll_at.tzinfo is not None
+    assert (read.cluster.pk, read.cluster.ocp_id) == (stored.cluster.pk, stored.cluster.ocp_id)
+    site = read.cluster.site
+    assert (site.pk, site.base_url, site.updated_at) == (
+        stored.cluster.site.pk,
+        stored.cluster.site.base_url,
+        stored.cluster.site.updated_at,
+    )
+    assert site.password == stored.cluster.site.password, "credentials load when first used"
+    client = load_for_poll(upgrade.pk).cluster.site.shared_client(max_retries=0)
+    assert client is stored.cluster.site.shared_client(max_retries=0), "one kept client, however loaded"
+    assert load_for_poll(upgrade.pk).cluster.site.shared_client(max_retries=0) is client
 
 
 def running(operator):
