@@ -32,13 +32,13 @@ LIMITS = {
     "4": (
         "CPU. The note above splits the worker CPU a poll costs: Celery's own handling of a task "
         "(measured with no-op tasks through the same worker) and the poll's work (lease, one GET of the "
-        "task from OCP and its parsing, release; a task that has not changed is no longer diffed, OCP "
-        "connections are kept alive and database connections reused). At the shipped 1 s interval, 500 "
-        "upgrades are 500 polls/s: more worker CPU than this 2-core machine has beside the simulator and "
-        "the soak, and Celery's share alone is most of a core. Each upgrade is then polled less often "
-        "than configured, evenly, with nothing lost and nothing polled twice at once. Figure 4b runs the "
-        "same 500 upgrades with OCPDASH_POLL_INTERVAL=5 (what the README advises for estates this large) "
-        "and meets the target."
+        "task from OCP and its parsing, release, the publishing of the next poll). At the shipped 1 s "
+        "interval, 500 upgrades are 500 polls/s, which with the simulator's and Redis' share is about "
+        "all this 2-core machine has. Each upgrade is then polled a little less often than configured, "
+        "evenly, with nothing lost and nothing polled twice at once; the rate achieved also varies "
+        "between runs with what else this shared machine is doing (85-97 % over the last runs). Figure 4b "
+        "runs the same 500 upgrades at 2 s, the longest default issue 4 allows, and the README says how "
+        "to size workers and the interval for estates this large."
     ),
     "7b": (
         "The DOM grows only with what it shows: 3 nodes per change, because a step that starts and one "
@@ -73,7 +73,9 @@ METHOD = """## Method
   (parent task, one child task per binary version, one swimlane per zone). Nothing polls them; for the
   soak a small driver (`bench.data.advance`) does what the engine does on a change every 3 s: the
   running step succeeds, the next starts, a step event is recorded and `Upgrade.revision` is bumped.
-- The 10-minute soak runs in its own process (`python -m bench.soak`) alongside the other figures.
+- The 10-minute soak runs in its own process (`python -m bench.soak`) alongside the other figures,
+  except figures 4 and 4b, which measure what one worker host keeps up with and run before the soak
+  starts.
 - Figures 3, 4 and 6 use the real engine against the simulator: figure 3 submits real upgrades through
   ocpdash; figures 4 and 6 start the upgrades in the simulator through the OCP client and hand them to
   the engine as RUNNING rows with their first poll queued (submission is not what they measure).
@@ -112,6 +114,8 @@ def main() -> None:
     write(figures, command, time.monotonic() - started, method, args.quick)
     print(table(figures))
     print(f"\nTotal {(time.monotonic() - started) / 60:.1f} min; written to bench/results.md")
+    if any(f.key == "!" for f in figures):
+        sys.exit(1)  # the figures measured before the error are written, but the run did not complete
 
 
 def log(message: str) -> None:
@@ -119,9 +123,7 @@ def log(message: str) -> None:
 
 
 def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
-    from bench.httpload import ensure_wrk
-
-    ensure_wrk()
+    stack_module.ensure_debian_tools()
     stack_module.fresh_var()
     stack_module.setup_django()
     from bench import browser, data, engine, web
@@ -134,8 +136,34 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     stack.start_web()
     cookie = session_cookie()
     upgrades = {n: data.make_upgrade(n) for n in data.SHAPES}
-    soak_seconds = 60 if quick else 600
     soak_upgrade = data.make_upgrade(1000)
+    log("engine: worker and beat")
+    stack.start_worker("worker1")
+    stack.start_beat()
+    count = 100 if quick else 500
+    celery_ms = engine.celery_task_cost(stack)
+    pool = engine.clone_clusters(count)  # orion's copies, cloned before orion itself is upgraded
+    # Figures 4 and 4b measure what one worker host keeps up with, so they run before the soak's browser
+    # starts taking CPU on the same two cores; everything after it shares them with the soak.
+    log(f"4 scale: {count} upgrades")
+    window, warmup = (20, 10) if quick else (60, 20)
+    figure, running = engine.scale(stack, pool, window=window, warmup=warmup, celery_ms=celery_ms)
+    figures.append(figure)
+    # 2 s is the longest default issue 4 allows (OCP's console refreshes every second; ocpdash ships 1 s).
+    # Same upgrades, worker restarted with that interval: what an estate this large gets by setting it.
+    log(f"4b scale: {count} upgrades, poll interval 2 s")
+    stack.kill("worker1", signal.SIGTERM)
+    stack.env["OCPDASH_POLL_INTERVAL"] = "2"
+    stack.start_worker("worker1")
+    figure, _ = engine.scale(
+        stack, pool, window=window, warmup=warmup, interval=2, upgrades=running, key="4b", celery_ms=celery_ms
+    )
+    figures.append(figure)
+    stack.kill("worker1", signal.SIGTERM)
+    del stack.env["OCPDASH_POLL_INTERVAL"]
+    stack.start_worker("worker1")
+    running = engine.keep_running(running, 50)
+    soak_seconds = 60 if quick else 600
     log(f"soak: {soak_seconds} s on upgrade #{soak_upgrade.pk}, in the background")
     soak = run.soak = subprocess.Popen(
         [sys.executable, "-m", "bench.soak", str(soak_upgrade.pk), "1000", cookie, str(soak_seconds)],
@@ -144,6 +172,9 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
         env=stack.env,
         text=True,
     )
+    log("6 recovery with 50 upgrades")
+    figures += engine.recovery(stack, running)
+    engine.keep_running(running, 0)
     log("2b/2c page render and SQL counts")
     figures += web.page_render(upgrades[5], upgrades[1000])
     log("1/2a throughput")
@@ -156,34 +187,8 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     with browser.chromium() as chromium:
         times = browser.load_times(chromium, cookie, {300: upgrades[300], 1000: upgrades[1000]})
         figures.append(_load_figure(times))
-        log("engine: worker and beat")
-        stack.start_worker("worker1")
-        stack.start_beat()
-        count = 100 if quick else 500
-        celery_ms = engine.celery_task_cost(stack)
-        pool = engine.clone_clusters(count)  # orion's copies, cloned before orion itself is upgraded
         log("3 freshness")
         figures.append(engine.freshness(chromium, cookie))
-    log(f"4 scale: {count} upgrades")
-    window, warmup = (20, 10) if quick else (60, 20)
-    figure, running = engine.scale(stack, pool, window=window, warmup=warmup, celery_ms=celery_ms)
-    figures.append(figure)
-    # The shipped 1 s interval costs ~500 polls/s at this scale, more CPU than 2 cores have; an estate
-    # this large sets OCPDASH_POLL_INTERVAL higher (README). Same upgrades, workers restarted with 5 s.
-    log(f"4b scale: {count} upgrades, poll interval 5 s")
-    stack.kill("worker1", signal.SIGTERM)
-    stack.env["OCPDASH_POLL_INTERVAL"] = "5"
-    stack.start_worker("worker1")
-    figure, _ = engine.scale(
-        stack, pool, window=window, warmup=warmup, interval=5, upgrades=running, key="4b", celery_ms=celery_ms
-    )
-    figures.append(figure)
-    stack.kill("worker1", signal.SIGTERM)
-    del stack.env["OCPDASH_POLL_INTERVAL"]
-    stack.start_worker("worker1")
-    log("6 recovery with 50 upgrades")
-    figures += engine.recovery(stack, engine.keep_running(running, 50))
-    engine.keep_running(running, 0)
     log("waiting for the soak")
     out, _ = soak.communicate(timeout=soak_seconds + 300)
     figures += _soak_figures(json.loads(out.strip().splitlines()[-1]), quick)

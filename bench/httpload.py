@@ -1,21 +1,11 @@
-"""HTTP load with wrk (installed with apt-get when missing), and a logged-in session cookie."""
+"""HTTP load with wrk (installed by bench.stack.ensure_debian_tools), and a logged-in session cookie."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 from bench.stack import WEB
-
-
-def ensure_wrk() -> None:
-    if shutil.which("wrk"):
-        return
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
-    if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
 
 
 def session_cookie(username: str = "viewer") -> str:

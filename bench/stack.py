@@ -139,6 +139,22 @@ def _answers(url: str) -> bool:
         return False
 
 
+# Commands the bench needs beyond the venv, and the Debian package of each.
+DEBIAN_TOOLS = {"wrk": "wrk", "chromium": "chromium"}
+
+
+def ensure_debian_tools() -> None:
+    """Install what is missing with apt-get (as the bench's README line promises), before anything
+    starts, so a missing browser does not abort a run minutes in."""
+    missing = [package for command, package in DEBIAN_TOOLS.items() if not shutil.which(command)]
+    if not missing:
+        return
+    print(f"[bench] installing {', '.join(missing)} with apt-get", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, capture_output=True, env=env)
+
+
 def fresh_var() -> None:
     if VAR.exists():
         shutil.rmtree(VAR)
