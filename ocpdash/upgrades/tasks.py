@@ -1,13 +1,18 @@
 """Celery tasks: thin wrappers that pass ids to the domain functions."""
 
+import logging
+
 from celery import shared_task
 
 from ocpdash.upgrades import polling, recovery, submission
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="ocpdash.upgrades.tasks.submit_upgrade", ignore_result=True)
 def submit_upgrade_task(upgrade_id: int) -> str:
     outcome = submission.run_submit(upgrade_id)
+    log.info("Upgrade %s: submission %s", upgrade_id, outcome.result)
     if outcome.result == "retry":
         submission.enqueue_submit(upgrade_id, countdown=outcome.retry_in)
     return outcome.result
