@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from celery.utils.time import get_exponential_backoff_interval
@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from ocpdash.ocp import OcpAuthError, OcpError, OcpRateLimited, TaskInstance
 from ocpdash.sites.models import Cluster, OcpSite
@@ -59,77 +58,75 @@ POLL_FIELDS = (
     "ocp_unreachable_since",
     "cluster",
 )
-CLUSTER_FIELDS = ("ocp_id", "site")  # and the cluster's id, which is the upgrade's cluster_id
-SITE_FIELDS = ("base_url", "updated_at")  # and the site's id, which is the cluster's site_id
+CLUSTER_FIELDS = ("ocp_id", "site")  # its id is the upgrade's cluster_id
+SITE_FIELDS = ("base_url", "updated_at")  # its id is the cluster's site_id
+
+
+def _columns(model, alias: str, names, prefix: str = "") -> list[str]:
+    fields = [model._meta.get_field(name) for name in names]
+    return [f"{alias}.{f.column}" + (f" AS {prefix}{f.attname}" if prefix else "") for f in fields]
 
 
 @cache
-def _poll_sql() -> tuple[str, str]:
-    def columns(model, alias, names, prefix=""):
-        fields = [model._meta.get_field(name) for name in names]
-        return [f"{alias}.{f.column}" + (f" AS {prefix}{f.attname}" if prefix else "") for f in fields]
-
+def _read_upgrade_sql() -> str:
     upgrade, cluster, site = Upgrade._meta, Cluster._meta, OcpSite._meta
     selected = ", ".join(
-        columns(Upgrade, "u", POLL_FIELDS)
-        + columns(Cluster, "c", CLUSTER_FIELDS, "cluster_")
-        + columns(OcpSite, "s", SITE_FIELDS, "site_")
+        _columns(Upgrade, "u", POLL_FIELDS)
+        + _columns(Cluster, "c", CLUSTER_FIELDS, "cluster_")
+        + _columns(OcpSite, "s", SITE_FIELDS, "site_")
     )
-    read_upgrade = (
+    return (
         f"SELECT {selected} FROM {upgrade.db_table} u "  # noqa: S608 - names from the models
         f"JOIN {cluster.db_table} c ON c.{cluster.pk.column} = u.{upgrade.get_field('cluster').column} "
         f"JOIN {site.db_table} s ON s.{site.pk.column} = c.{cluster.get_field('site').column} "
         f"WHERE u.{upgrade.pk.column} = %s"
     )
+
+
+@cache
+def _read_children_sql() -> str:
     task = UpgradeTask._meta
-    read_children = (
+    return (
         f"SELECT {task.get_field('ocp_task_id').column}, {task.get_field('status').column} "  # noqa: S608
         f"FROM {task.db_table} WHERE {task.get_field('upgrade').column} = %s "
         f"AND {task.get_field('is_parent').column} = %s"
     )
-    return read_upgrade, read_children
 
 
 def load_for_poll(upgrade_id: int) -> Upgrade:
     """The upgrade with what a poll needs of its cluster and site, in one query. The cluster and
     site are loaded like ``.only()`` loads them: any other field is read when first used."""
-    found = list(Upgrade.objects.raw(_poll_sql()[0], [upgrade_id]))
+    found = list(Upgrade.objects.raw(_read_upgrade_sql(), [upgrade_id]))
     if not found:
         raise Upgrade.DoesNotExist(f"Upgrade {upgrade_id} does not exist.")
     upgrade = found[0]
-    db = upgrade._state.db
-    site = _partial(
-        OcpSite,
-        db,
-        id=upgrade.cluster_site_id,
-        base_url=upgrade.site_base_url,
-        # columns a raw query does not map to its model come back as the database sent them
-        updated_at=_aware(upgrade.site_updated_at),
-    )
-    cluster = _partial(Cluster, db, id=upgrade.cluster_id, ocp_id=upgrade.cluster_ocp_id, site_id=site.pk)
+    site = _partial(OcpSite, upgrade, "site_", SITE_FIELDS, id=upgrade.cluster_site_id)
+    cluster = _partial(Cluster, upgrade, "cluster_", CLUSTER_FIELDS, id=upgrade.cluster_id)
     cluster.site = site
     upgrade.cluster = cluster
     return upgrade
 
 
-def _partial(model, db: str, **values):
-    """An instance loaded with only these fields, as ``.only()`` loads it (Model.from_db takes them
-    in the model's field order)."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(db, names, [values[name] for name in names])
+def _partial(model, row: Upgrade, prefix: str, names, **known):
+    """An instance of ``model`` with only ``names`` (and ``known``) loaded, as ``.only()`` loads it,
+    from the row's prefixed columns. A raw query hands such columns over as the database sent them,
+    so a naive datetime (SQLite) is made aware here as the ORM would."""
+    values = dict(known)
+    for name in names:
+        attname = model._meta.get_field(name).attname
+        value = getattr(row, prefix + attname)
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+        values[attname] = value
+    ordered = [f.attname for f in model._meta.concrete_fields if f.attname in values]  # from_db's order
+    return model.from_db(row._state.db, ordered, [values[attname] for attname in ordered])
 
 
 def _tracked_children(upgrade_id: int) -> dict[int, str]:
     """Each child task this upgrade already follows, with its last stored status."""
     with connection.cursor() as cursor:
-        cursor.execute(_poll_sql()[1], [upgrade_id, False])
+        cursor.execute(_read_children_sql(), [upgrade_id, False])
         return dict(cursor.fetchall())
-
-
-def _aware(value):
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return timezone.make_aware(value, UTC) if value is not None and timezone.is_naive(value) else value
 
 
 def enqueue_poll(upgrade_id: int, countdown: float | None = None) -> None:
