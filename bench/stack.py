@@ -139,14 +139,14 @@ def _answers(url: str) -> bool:
         return False
 
 
-# Commands the bench needs beyond the venv, and the Debian package of each.
-DEBIAN_TOOLS = {"wrk": "wrk", "chromium": "chromium"}
+# Commands the bench needs beyond the venv; each comes in the Debian package of the same name.
+DEBIAN_TOOLS = ("wrk", "chromium")
 
 
 def ensure_debian_tools() -> None:
     """Install what is missing with apt-get (as the bench's README line promises), before anything
     starts, so a missing browser does not abort a run minutes in."""
-    missing = [package for command, package in DEBIAN_TOOLS.items() if not shutil.which(command)]
+    missing = [tool for tool in DEBIAN_TOOLS if not shutil.which(tool)]
     if not missing:
         return
     print(f"[bench] installing {', '.join(missing)} with apt-get", flush=True)
