@@ -335,9 +335,8 @@ def test_base_url_with_credentials_is_refused():
 
 def test_proxy_variables_are_honoured_and_read_once(scripted, monkeypatch):
     # The scripted server stands in for an HTTP proxy: it sees the absolute URL of the OCP behind it.
+    _clear_proxy_variables(monkeypatch)
     monkeypatch.setenv("HTTP_PROXY", scripted.url)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
     client = OcpClient("http://ocp.invalid:8080", BasicAuth("admin", "pw"), max_retries=0)
     monkeypatch.delenv("HTTP_PROXY")  # read when the client was made, not on each request
     scripted.add(Reply(200, json=envelope(TASK)))
@@ -346,6 +345,7 @@ def test_proxy_variables_are_honoured_and_read_once(scripted, monkeypatch):
 
 
 def test_no_proxy_and_ca_bundle_variables_are_honoured(scripted, monkeypatch, tmp_path):
+    _clear_proxy_variables(monkeypatch)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     bundle = tmp_path / "ca.pem"
@@ -356,3 +356,10 @@ def test_no_proxy_and_ca_bundle_variables_are_honoured(scripted, monkeypatch, tm
     assert client.get_task(7).id == 7  # went straight to OCP, not to the proxy
     assert scripted.seen[0].path == "/api/v2/tasks/instances/7"
     assert client.session.verify == str(bundle)
+
+
+def _clear_proxy_variables(monkeypatch):
+    """The machine's own proxy settings (either case) must not decide these tests."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
