@@ -15,7 +15,7 @@ FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q",
 
 def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
     """Apply history filters from a QueryDict/dict; unknown or malformed values are ignored."""
-    qs = (queryset if queryset is not None else Upgrade.objects.all()).for_list()
+    qs = queryset if queryset is not None else Upgrade.objects.for_list()
     if value := _int(params.get("cluster")):
         qs = qs.filter(cluster_id=value)
     if value := _int(params.get("site")):

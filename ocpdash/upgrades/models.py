@@ -24,12 +24,24 @@ POLLED_STATES = (State.RUNNING, State.FAILED)
 TERMINAL_STATES = (State.SUCCESSFUL, State.REJECTED, State.ROLLED_BACK, State.CLOSED)
 
 
+# The columns of web/_upgrade_rows.html (duration reads submitted_at, created_at and finished_at).
+ROW_FIELDS = (
+    "state", "from_version", "to_version", "created_at", "submitted_at", "finished_at", "reviewed_at",
+    "cluster__name", "cluster__site__name", "requested_by__username", "reviewed_by__username",
+)  # fmt: skip
+
+
 class UpgradeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
 
     def for_list(self):
         return self.select_related("cluster__site", "package", "requested_by", "reviewed_by")
+
+    def for_rows(self):
+        """Only what web/_upgrade_rows.html shows: a history page of 50 rows then decodes no JSON
+        (path, OCP context) and no long text (reason, errors) it never prints."""
+        return self.select_related("cluster__site", "requested_by", "reviewed_by").only(*ROW_FIELDS)
 
 
 class Upgrade(models.Model):

@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.db.models.functions import Now
 from django.urls import reverse
 
 from ocpdash.upgrades import submission
@@ -189,6 +190,38 @@ def test_history_pages_by_keyset_newest_first_without_count_or_offset(
         client.get(url)
     sql = " ".join(q["sql"] for q in ctx.captured_queries).upper()
     assert "COUNT(" not in sql and "OFFSET" not in sql
+
+
+def test_history_rows_and_cluster_options_escape_ocp_text_with_a_fixed_number_of_queries(
+    client, viewer, make_cluster, package, operator, django_assert_num_queries
+):
+    """Rows and the cluster filter are built in Python (markup.py): OCP's names must still arrive as
+    text, and the rows' narrowed columns must not cost a query per row."""
+    hostile = make_cluster(name='<img src=x onerror="alert(1)">')
+    hostile.site.name = "<script>site()</script>"
+    hostile.site.save()
+    make_history(make_cluster, package, operator, 3)
+    Upgrade.objects.filter(cluster__name="c000").update(reviewed_by=viewer, reviewed_at="2026-01-01T00:00Z")
+    Upgrade.objects.create(cluster=hostile, package=package, requested_by=operator, state=State.RUNNING,
+                           from_version="<b>1</b>", to_version=package.full_version)  # fmt: skip
+    client.force_login(viewer)
+    client.get(reverse("history"))  # session and permission caches warm
+    with django_assert_num_queries(5) as few:
+        client.get(reverse("history"))
+    make_history(make_cluster, package, operator, 40)
+    Upgrade.objects.filter(state=State.SUCCESSFUL).update(finished_at=Now())  # rows show "Took"
+    with django_assert_num_queries(len(few.captured_queries)):  # 44 rows now, 43 with a duration
+        html = client.get(reverse("history")).content.decode()
+    for raw in ('<img src=x onerror="alert(1)">', "<script>site()</script>", "<b>1</b>"):
+        assert raw not in html
+    option = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; (&lt;script&gt;site()&lt;/script&gt;)</option>"
+    assert option in html
+    assert "&lt;b&gt;1&lt;/b&gt; →" in html and " selected>" not in html
+    assert html.count(">review</a>") == 42  # 44 rows: one running, one reviewed
+    oldest = client.get(reverse("history") + "?q=c000").content.decode()
+    assert f"✓ {viewer.username}" in oldest and oldest.count(">review</a>") == 1  # the later batch's c000
+    filtered = client.get(reverse("history") + f"?cluster={hostile.pk}").content.decode()
+    assert f'<option value="{hostile.pk}" selected>' in filtered and filtered.count(" selected>") == 1
 
 
 def test_history_filters_live_in_the_url_and_htmx_gets_the_results_only(client, viewer, make_upgrade):

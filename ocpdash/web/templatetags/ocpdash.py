@@ -108,3 +108,11 @@ def step_rows(context, nodes):
 
     url, oob = _upgrade_url(context), bool(context.get("oob_node"))
     return mark_safe("".join(step_row(n, url, oob) for n in nodes))  # noqa: S308 - escaped parts
+
+
+@register.simple_tag
+def upgrade_rows(upgrades):
+    """Rows of an upgrade list (history, cluster page), built in Python like the DAG's nodes."""
+    from ocpdash.web.markup import upgrade_row
+
+    return mark_safe("".join(upgrade_row(u) for u in upgrades))  # noqa: S308 - escaped parts

@@ -22,7 +22,7 @@ from ocpdash.upgrades.submission import submit_upgrade
 
 def cluster_detail(request, pk: int):
     cluster = get_object_or_404(Cluster.objects.select_related("site"), pk=pk)
-    upgrades = Upgrade.objects.filter(cluster=cluster).for_list().order_by("-created_at", "-id")[:50]
+    upgrades = Upgrade.objects.filter(cluster=cluster).for_rows().order_by("-created_at", "-id")[:50]
     return render(
         request,
         "web/cluster.html",
