@@ -99,15 +99,23 @@ def zone_lanes(steps: Sequence[UpgradeStep], zones: Sequence[str]) -> dict[int, 
     a plain chain between two steps of the same zone (e.g. install and restart between stop and start)."""
     if not zones:
         return {}
+    shape = tuple(sorted((s.ocp_subtask_id, s.name, tuple(s.upstreams or ())) for s in steps))
+    return dict(_zone_lanes(shape, tuple(zones)))
+
+
+@lru_cache(maxsize=256)
+def _zone_lanes(shape: tuple, zones: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """By names and links only, like the layout: a 1,000-step task over many zones is a regex
+    search per step and zone, the costliest part of a page render, and the answer rarely changes."""
     patterns = [(zone, re.compile(rf"(?<![\w-]){re.escape(zone)}(?![\w-])")) for zone in zones]
     named: dict[int, str] = {}
-    for step in steps:
-        hits = {zone for zone, pattern in patterns if pattern.search(step.name)}
+    for subtask_id, name, _ in shape:
+        hits = {zone for zone, pattern in patterns if pattern.search(name)}
         if len(hits) == 1:
-            named[step.ocp_subtask_id] = hits.pop()
+            named[subtask_id] = hits.pop()
     if not named:
-        return {}
-    ups = {s.ocp_subtask_id: [u for u in s.upstreams or () if u != s.ocp_subtask_id] for s in steps}
+        return ()
+    ups = {subtask_id: [u for u in upstreams if u != subtask_id] for subtask_id, _, upstreams in shape}
     downs: dict[int, list[int]] = {node: [] for node in ups}
     for node, node_ups in ups.items():
         for up in node_ups:
@@ -119,7 +127,7 @@ def zone_lanes(steps: Sequence[UpgradeStep], zones: Sequence[str]) -> dict[int, 
             before, after = _nearest(node, ups, named), _nearest(node, downs, named)
             if before and before == after:
                 lanes[node] = before
-    return {node: lanes.get(node, ALL_ZONES) for node in ups}
+    return tuple((node, lanes.get(node, ALL_ZONES)) for node in ups)
 
 
 def _nearest(node: int, links: dict[int, list[int]], named: dict[int, str]) -> str | None:

@@ -38,6 +38,13 @@ def _int(value, default=None):
         return default
 
 
+# What the DAG, the steps table and the live diff read of every step (ocpdash.web.markup, dagview):
+# a 1,000-step page then skips each step's description and downstreams, one of its two JSON decodes.
+# (Read through UpgradeStep.objects, not upgrade.steps, which would also attach the upgrade to each.)
+STEP_FIELDS = ("ocp_task_id", "ocp_subtask_id", "name", "status", "operation", "run_time", "upstreams",
+               "started_at", "finished_at", "changed_at")  # fmt: skip
+
+
 def load(pk: int) -> Upgrade:
     return get_object_or_404(Upgrade.objects.for_list(), pk=pk)
 
@@ -49,7 +56,9 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
     statuses = list(upgrade.steps.values_list("status", flat=True))
     # The steps, the DAG and the timeline are loaded and built only when rendered: their markup is
     # shared by revision, so most page views of a watched upgrade never load them.
-    steps = SimpleLazyObject(lambda: list(upgrade.steps.all()))
+    steps = SimpleLazyObject(
+        lambda: list(UpgradeStep.objects.filter(upgrade_id=upgrade.pk).only(*STEP_FIELDS))
+    )
     events = SimpleLazyObject(lambda: _newest_events(upgrade))
     zones = [z.get("name", "") for z in upgrade.cluster.zones or []]
     root = SimpleLazyObject(lambda: dagview.build(tasks, steps, zones))
