@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import timeit
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,14 @@ def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
     return (f"{os.cpu_count()} CPU ({cpu}), {mem:.1f} GiB RAM, {platform.platform()}, "
-            f"Python {platform.python_version()}, {' '.join(wrk) or 'wrk ?'}")  # fmt: skip
+            f"Python {platform.python_version()}, {' '.join(wrk) or 'wrk ?'}; "
+            f"CPU reference {cpu_reference():.1f} ms")  # fmt: skip
+
+
+def cpu_reference() -> float:
+    """``sum(range(10**6))`` in ms, best of 5, after the stack has stopped: one core's Python speed, so
+    absolute times (2b, 5, 7a) can be compared between the machines that runs happened on."""
+    return min(timeit.repeat("sum(range(10**6))", number=20, repeat=5)) / 20 * 1000
 
 
 def table(figures: list[Figure]) -> str:
