@@ -30,21 +30,21 @@ LIMITS = {
         "i.e. 0.17-0.20."
     ),
     "4": (
-        "CPU. The note above splits the worker CPU a poll costs: Celery's own handling of a task "
-        "(measured with no-op tasks through the same worker) and the poll's work (lease, one GET of the "
-        "task from OCP and its parsing, release, the publishing of the next poll). At the shipped 1 s "
-        "interval, 500 upgrades are 500 polls/s: about 1.7 cores of worker CPU, plus about 0.25 for the "
-        "simulator and Redis, i.e. some 95 % of both cores, while the processes sharing them (4 pool "
-        "children, the worker's main process, simulator, Redis, beat) got about 90 % (whole machine, "
-        "above). Each upgrade is then polled a little less often than configured, evenly, with nothing "
-        "lost and nothing polled twice at once; the rate achieved varies between runs with what else "
-        "this shared machine is doing (85-97 % over the runs made while tuning it). That tuning took a "
-        "poll from 4.5 to 3.3 ms of worker CPU on a quiet machine (74 % to 91-97 % of the rate): the "
-        "lease and the poll's reads in plain SQL, proxy settings read once per OCP client; and figure 4 "
-        "no longer shares the cores with the soak's browser (33 % before). What is left is "
-        "mostly Celery and kombu (about 1 ms a task, 0.4 ms to publish the next poll) and requests "
-        "(0.4 ms a GET against 0.17 ms for urllib3 alone). Figure 4b "
-        "runs the same 500 upgrades at 2 s, the longest default issue 4 allows, and the README says how "
+        "CPU. The workers share the machine's two cores with the simulator, Redis and beat. The note "
+        "above splits what one poll costs in this run: Celery's own handling of a task (no-op tasks "
+        "through the same worker), the poll's own work (lease, one GET from OCP and its parsing, release; "
+        "in-process) and the rest (publishing the next poll, the worker's main process). The configured "
+        "rate times the worker CPU per poll gives the cores the rate would need (note above); the share "
+        "achieved is about the cores the workers got divided by that. Each upgrade is then polled evenly "
+        "less often than configured, with nothing lost and nothing polled twice at once. Tuning took a "
+        "poll from 4.5 to 3.3 ms of worker CPU (the lease and the poll's reads in plain SQL, proxy "
+        "settings read once per OCP client, figures 4 and 4b run before the soak's browser starts): on "
+        "the Intel Xeon machine of the full run at 733dbcc that gave 91 % at 1 s (85-97 % over repeated "
+        "runs) and 100 % at 2 s. Later runs landed on an AMD EPYC machine of the same kind on which the "
+        "same engine costs three to four times as much per poll, measured in-process on 2026-11-27: "
+        "run_poll 5.1 ms against 1.24, publishing a poll 1.3 ms against 0.4, one GET through requests "
+        "1.2 ms against 0.41 (the CPU reference on the Machine line above is for comparing such runs). "
+        "What is left per poll is mostly Celery and kombu and the requests library. The README says how "
         "to size workers and the interval for estates this large."
     ),
     "7b": (
@@ -66,6 +66,7 @@ LIMITS = {
         "each new timeline entry (about 85 bytes), bounded by the timeline's 100 entries."
     ),
 }
+LIMITS["4b"] = "As for 4: " + LIMITS["4"]
 
 METHOD = """## Method
 
@@ -167,6 +168,13 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     )
     figures.append(figure)
     stack.kill("worker1", signal.SIGTERM)
+    poll_ms = engine.poll_cost(running)  # while no worker runs
+    for f in figures[-2:]:
+        f.notes.append(
+            f"The poll's own work (lease, one GET of the task from OCP and its parsing, release) is "
+            f"{poll_ms:.1f} ms of CPU, measured in the bench process with no worker running (500 unchanged "
+            f"polls); the rest of the worker's CPU per poll is Celery's (above) and the publishing of the next poll."
+        )
     del stack.env["OCPDASH_POLL_INTERVAL"]
     stack.start_worker("worker1")
     running = engine.keep_running(running, 50)

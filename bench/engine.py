@@ -132,6 +132,25 @@ def celery_task_cost(stack: Stack, count: int = 3000) -> float:
     return (_cpu(pids) - before) / count * 1000
 
 
+def poll_cost(upgrades, count: int = 500) -> float:
+    """CPU (ms) of one unchanged poll's own work, in this process with no worker running: lease, one
+    GET of the task from OCP and its parsing, release. What a worker adds is Celery's (above) and the
+    publishing of the next poll."""
+    from ocpdash.upgrades.models import Upgrade
+    from ocpdash.upgrades.polling import run_poll
+
+    ids = [u.pk for u in upgrades[:10]]
+    spent = 0.0
+    for i in range(count + len(ids)):
+        pk = ids[i % len(ids)]
+        Upgrade.objects.filter(pk=pk).update(next_poll_at=None)  # due now: a poll runs only when due
+        start = time.process_time()
+        run_poll(pk)
+        if i >= len(ids):  # the first round warms connections and caches
+            spent += time.process_time() - start
+    return spent / count * 1000
+
+
 def start_running(clusters) -> list:
     """Start each cluster's upgrade in OCP and hand it to the engine as running (its first poll due now)."""
     from django.contrib.auth import get_user_model
