@@ -107,7 +107,9 @@ def test_twenty_upgrades_survive_a_redis_restart_and_then_a_flush(
     they are all polled again, then Redis is flushed; all 20 still finish, each POSTed once."""
     from ocpdash.sites.sync import sync_site
 
-    simulator.config(step_seconds=0.3)
+    # Steps slow enough that all 20 are running together through both events, on a slow machine too
+    # (with 0.3 s steps the first could finish before the last was submitted); fast again after.
+    simulator.config(step_seconds=3)
     engine.start_beat(wait=False)  # its first recover run comes an interval later anyway
     engine.start_workers("w1", "w2", concurrency=4)
     # 20 simulated clusters made for the test (copies of the happy-path cluster).
@@ -124,6 +126,8 @@ def test_twenty_upgrades_survive_a_redis_restart_and_then_a_flush(
     restarted = timezone.now()
     wait_for(lambda: not running.filter(last_polled_at__lt=restarted).exists(), 60, "polls after the restart")
     redis_service.flushall()
+    assert running.count() == 20, "the flush came while all 20 ran"
+    simulator.config(step_seconds=0.3)  # steps started from now on
     for upgrade in upgrades:
         assert wait_state(upgrade, TERMINAL, 150, engine) == State.SUCCESSFUL
     assert simulator.upgrade_posts() == 20
