@@ -73,9 +73,18 @@ def step_row(node, upgrade_url: str, oob: bool) -> SafeString:
     )
 
 
-def upgrade_row(upgrade) -> SafeString:
+_PK = str(2**62)  # stands for the upgrade id in a URL reversed once per list
+
+
+def upgrade_url_maker():
+    """``pk -> /upgrades/<pk>/`` with one ``reverse`` for a whole list."""
+    pattern = reverse("upgrade", args=[_PK])
+    return lambda pk: pattern.replace(_PK, str(int(pk)))
+
+
+def upgrade_row(upgrade, url_for) -> SafeString:
     """One row of web/_upgrade_rows.html (history and cluster pages); reads only ``ROW_FIELDS``."""
-    url = reverse("upgrade", args=[upgrade.pk])
+    url = url_for(upgrade.pk)
     cluster = upgrade.cluster
     if upgrade.reviewed_at:
         reviewed = f"✓ {escape(upgrade.reviewed_by.get_username())}" if upgrade.reviewed_by else "✓"

@@ -113,6 +113,7 @@ def step_rows(context, nodes):
 @register.simple_tag
 def upgrade_rows(upgrades):
     """Rows of an upgrade list (history, cluster page), built in Python like the DAG's nodes."""
-    from ocpdash.web.markup import upgrade_row
+    from ocpdash.web.markup import upgrade_row, upgrade_url_maker
 
-    return mark_safe("".join(upgrade_row(u) for u in upgrades))  # noqa: S308 - escaped parts
+    url_for = upgrade_url_maker()
+    return mark_safe("".join(upgrade_row(u, url_for) for u in upgrades))  # noqa: S308 - escaped parts

@@ -9,12 +9,12 @@ from datetime import datetime
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades.history import FILTERS, filter_upgrades
 from ocpdash.upgrades.models import State, Upgrade
+from ocpdash.web.markup import escape
 
 PAGE_SIZE = 50
 
