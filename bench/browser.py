@@ -57,11 +57,17 @@ def new_page(browser, cookie: str, init_script: str | None = None):
 def drawn_time(page, url: str, steps: int) -> float:
     """Milliseconds from navigation start until every node carries its status and a frame is painted."""
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_function(
-        f"document.querySelectorAll('svg.dag g.node[data-status]').length >= {steps}", polling="raf"
-    )
+    # One evaluated function that checks every frame. (wait_for_function's in-page polling, which it
+    # falls back to when the first check fails on a busy machine, evaluates a string: the page's CSP
+    # forbids that.)
     return page.evaluate(
-        "new Promise(r => requestAnimationFrame(() => setTimeout(() => r(performance.now()))))"
+        """steps => new Promise(resolve => {
+          const check = () => document.querySelectorAll('svg.dag g.node[data-status]').length >= steps
+            ? requestAnimationFrame(() => setTimeout(() => resolve(performance.now())))
+            : requestAnimationFrame(check);
+          check();
+        })""",
+        steps,
     )
 
 

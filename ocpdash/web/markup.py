@@ -3,9 +3,9 @@
 A 1,000-step page has 2,000 of these; rendering them through template partials (a {% url %}, several
 filters and a {% with %} each) cost ~0.3 ms apiece, and a history page's 50 upgrade rows over half its
 time. Here every OCP or user string (name, status, operation, version, user name) goes through
-``escape`` and lands only in text or quoted attributes that run nothing. A node's and a row's
-request target, swap and URL push come from their svg.dag and table.steps (htmx inherits them),
-not written a thousand times over.
+``escape`` and lands only in text or quoted attributes that run nothing. A node or a row names its
+step's URL in ``data-step-url``; static/js/ocpdash.js opens it through htmx with the target, swap and
+URL push set once on svg.dag and table.steps, so htmx does not wire up a thousand elements at load.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def node_svg(node, upgrade_url: str, selected_pk: int | None, oob: bool) -> Safe
         f'<g class="node {status_class(status)}{selected}" id="node-{sid}"{OOB if oob else ""} '
         f'data-step-id="{sid}" data-status="{escape(step.status)}" data-display-status="{escape(status)}" '
         f'transform="translate({node.x},{node.y})" tabindex="0" role="button" '
-        f'hx-get="{upgrade_url}?step={sid}">'
+        f'data-step-url="{upgrade_url}?step={sid}">'
         f"<title>{escape(title)}</title>"
         f'<rect width="180" height="46" rx="6"></rect>'
         f'<text class="icon" x="8" y="19">{status_icon(status)}</text>'
@@ -65,7 +65,7 @@ def step_row(node, upgrade_url: str, oob: bool) -> SafeString:
     finished = _clock(step.finished_at)
     return mark_safe(  # noqa: S308 - every variable part is escaped or an int
         f'<tr id="row-{sid}"{OOB if oob else ""} data-step-id="{sid}" data-status="{escape(step.status)}" '
-        f'class="{status_class(status)}"><td><a href="?step={sid}" hx-get="{upgrade_url}?step={sid}">'
+        f'class="{status_class(status)}"><td><a href="?step={sid}" data-step-url="{upgrade_url}?step={sid}">'
         f"{escape(step.name)}</a></td>"
         f'<td><span class="status">{status_icon(status)} {escape(status)}</span></td>'
         f"<td>{escape(step.operation)}</td><td>{step.run_time}</td>"
