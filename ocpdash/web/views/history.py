@@ -38,14 +38,11 @@ def decode_cursor(value: str | None):
 def cluster_options(selected: str) -> SafeString:
     """The cluster filter's options, built here: a template loop over hundreds of clusters cost
     more than the rest of the page. Names come from OCP, so each is escaped."""
-    rows = Cluster.objects.order_by("name").values_list("pk", "name", "site__name")
-    mark = {selected: " selected"}
-    return mark_safe(  # noqa: S308 - the names are escaped, the rest are ints and constants
-        "".join(
-            f'<option value="{pk}"{mark.get(str(pk), "")}>{escape(name)} ({escape(site)})</option>'
-            for pk, name, site in rows
-        )
-    )
+    options = []
+    for pk, name, site in Cluster.objects.order_by("name").values_list("pk", "name", "site__name"):
+        chosen = " selected" if str(pk) == selected else ""
+        options.append(f'<option value="{pk}"{chosen}>{escape(name)} ({escape(site)})</option>')
+    return mark_safe("".join(options))  # noqa: S308 - the names are escaped, the rest are ints and constants
 
 
 def history(request):
@@ -69,12 +66,15 @@ def history(request):
         "next_query": next_query.urlencode() if more else "",
         "filter_query": query.urlencode(),
         "is_first": after is None,
-        "states": State.choices,
-        "cluster_options": cluster_options(filters["cluster"]),
-        "sites": OcpSite.objects.order_by("name"),
     }
     if request.htmx and request.htmx.target == "history-results":
         return render(request, "web/history.html#results", context)
+    # Only the full page has the filter form; the results htmx fetches on each change do not.
+    context.update(
+        states=State.choices,
+        cluster_options=cluster_options(filters["cluster"]),
+        sites=OcpSite.objects.order_by("name"),
+    )
     return render(request, "web/history.html", context)
 
 
