@@ -15,14 +15,15 @@ Pure module (PyYAML only): used by the simulator and by the dashboard's pre-chec
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 import yaml
 
 from ocpdash.ocp.versions import ObVersion
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "oceanbase_upgrade_dep.yml"
+UPSTREAM_DIR = Path(__file__).parent / "data" / "upstream"
 FOUR = ObVersion((4, 0, 0, 0))
 
 
@@ -64,6 +65,7 @@ class UpgradeRoute:
     nodes: tuple[DepNode, ...] = field(repr=False)
     versions: tuple[str, ...] = ()
     binary_versions: tuple[str, ...] = ()
+    source: str = ""
 
     @property
     def hops(self) -> int:
@@ -91,6 +93,9 @@ class DepGraph:
         for node in list(self.nodes.values()):
             for nxt in node.can_be_upgraded_to:
                 self.nodes.setdefault(nxt, DepNode(nxt))
+
+    def knows_release(self, release: tuple[int, ...]) -> bool:
+        return any(node.parsed.release == release for node in self.nodes.values())
 
     def find_node(self, version: str) -> DepNode | None:
         """The node for ``version``: an exact ``A.B.C-D`` match first, then the best build match."""
@@ -175,28 +180,106 @@ def _parse(version: str) -> ObVersion:
         raise NoUpgradePath(f"{version!r} is not an OceanBase version.") from exc
 
 
-def _node_from_yaml(item: dict) -> DepNode:
+def _node_from_yaml(item: object, index: int) -> DepNode:
+    if not isinstance(item, dict) or item.get("version") is None:
+        raise ValueError(f"Entry {index + 1} must be a mapping with a 'version'.")
     rfb = item.get("require_from_binary", False)
     when = None
     if isinstance(rfb, dict):
         when = tuple(str(v) for v in rfb.get("when_come_from") or ()) or None
         rfb = rfb.get("value", False)
+    nexts = item.get("can_be_upgraded_to") or ()
+    if not isinstance(nexts, list | tuple):
+        raise ValueError(f"can_be_upgraded_to of {item['version']} must be a list of versions.")
     return DepNode(
         version=str(item["version"]),
-        can_be_upgraded_to=tuple(str(v) for v in item.get("can_be_upgraded_to") or ()),
+        can_be_upgraded_to=tuple(str(v) for v in nexts),
         deprecated=bool(item.get("deprecated", False)),
         require_from_binary=bool(rfb),
         when_come_from=when,
     )
 
 
+@dataclass(frozen=True)
+class DepSource:
+    """A dependency graph and where it came from (shown to operators next to the route)."""
+
+    graph: DepGraph
+    label: str
+
+    def route(self, from_version: str, to_version: str) -> UpgradeRoute:
+        return replace(self.graph.shortest_path(from_version, to_version), source=self.label)
+
+
+def graph_from_text(text: str, label: str) -> DepSource:
+    """Parse a dependency file (e.g. the one a target RPM carries); ``ValueError`` says what is wrong."""
+    try:
+        data = yaml.safe_load(text) or []
+        if not isinstance(data, list):
+            raise ValueError("it must be a YAML list of version entries.")
+        graph = DepGraph([_node_from_yaml(item, i) for i, item in enumerate(data)])
+    except yaml.YAMLError as exc:
+        raise ValueError(f"The upgrade dependency file {label} is not valid YAML: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"The upgrade dependency file {label} is malformed: {exc}") from exc
+    return DepSource(graph, label)
+
+
 def parse_dep_graph(text: str) -> DepGraph:
-    data = yaml.safe_load(text) or []
-    if not isinstance(data, list):
-        raise ValueError("The upgrade dependency file must be a YAML list of version entries.")
-    return DepGraph([_node_from_yaml(item) for item in data])
+    return graph_from_text(text, "(text)").graph
+
+
+@dataclass(frozen=True)
+class UpstreamFile:
+    """One entry of ``data/upstream/manifest.yml``."""
+
+    file: str
+    commit: str
+    line: str
+    covers: str
+    superseded_by: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"upstream oceanbase_upgrade_dep.yml @{self.commit[:8]}"
+
+    def source(self) -> DepSource:
+        return _upstream_source(self.file, self.label)
+
+
+@cache
+def _upstream_source(file: str, label: str) -> DepSource:
+    return graph_from_text((UPSTREAM_DIR / file).read_text(encoding="utf-8"), label)
+
+
+def _manifest() -> tuple[UpstreamFile, ...]:
+    data = yaml.safe_load((UPSTREAM_DIR / "manifest.yml").read_text(encoding="utf-8"))
+    return tuple(UpstreamFile(**entry) for entry in data)
+
+
+UPSTREAM_FILES: tuple[UpstreamFile, ...] = _manifest()
+
+
+def default_graph_for(target_version: str) -> DepSource:
+    """The shipped upstream file that best stands in for the one inside the target's RPM.
+
+    OCP reads the dependency file carried inside the target RPM (ocp-api.md §5.2), and that file is
+    the one of the line of development the target was built from, as of its build. We do not have
+    the RPM's file here, so we take the manifest's first current file (newest line first) whose
+    nodes (a ``version`` entry or a ``can_be_upgraded_to`` target) know the target's release; a
+    target no file knows gets the first file, whose route will say the version is unknown.
+    """
+    release = ObVersion.parse(target_version).release
+    current = [entry for entry in UPSTREAM_FILES if entry.superseded_by is None]
+    for entry in current:
+        source = entry.source()
+        if source.graph.knows_release(release):
+            return source
+    return current[0].source()
 
 
 def load_dep_graph(path: str | Path | None = None) -> DepGraph:
-    """Load the dependency graph; the bundled ``data/oceanbase_upgrade_dep.yml`` by default."""
-    return parse_dep_graph(Path(path or DEFAULT_PATH).read_text(encoding="utf-8"))
+    """The graph of ``path``; without one, the manifest's first (newest) upstream file."""
+    if path is None:
+        return UPSTREAM_FILES[0].source().graph
+    return graph_from_text(Path(path).read_text(encoding="utf-8"), str(path)).graph

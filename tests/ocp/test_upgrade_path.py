@@ -1,85 +1,54 @@
-"""The shortest upgrade route over oceanbase_upgrade_dep.yml (ocp-api.md §5.2)."""
+"""Upgrade routes over the shipped upstream oceanbase_upgrade_dep.yml files (ocp-api.md §5.2)."""
 
 import pytest
 
-from ocpdash.ocp.upgrade_path import NoUpgradePath, load_dep_graph, parse_dep_graph
-
-GRAPH = load_dep_graph()
-
-
-def test_route_matches_the_ocp_sample():
-    route = GRAPH.shortest_path("2.2.73-20201211175814", "2.2.75-20210108170301")
-    assert route.versions == ("2.2.74", "2.2.75-20210108170301")
-    assert route.binary_versions == ("2.2.75-20210108170301",)
+from ocpdash.ocp.upgrade_path import (
+    UPSTREAM_DIR,
+    UPSTREAM_FILES,
+    default_graph_for,
+    graph_from_text,
+    load_dep_graph,
+)
 
 
-def test_shortest_path_takes_the_shortcut_edge():
-    route = GRAPH.shortest_path("2.2.73-1", "2.2.76-2")
-    assert route.versions == ("2.2.74", "2.2.76-2")
-
-
-def test_when_come_from_adds_an_intermediate_binary_only_for_listed_starts():
-    from_420 = GRAPH.shortest_path("4.2.0.0-100000202023052215", "4.2.2.0-100000192024011210")
-    assert from_420.binary_versions == ("4.2.1.2", "4.2.2.0-100000192024011210")
-    from_421 = GRAPH.shortest_path("4.2.1.0-100000102023092807", "4.2.2.0-100000192024011210")
-    assert from_421.versions == ("4.2.1.2", "4.2.2.0-100000192024011210")
-    assert from_421.binary_versions == ("4.2.2.0-100000192024011210",)
-
-
-def test_unconditional_require_from_binary():
-    route = GRAPH.shortest_path("3.1.0-20210401103002", "3.1.4-20220629112235")
-    assert route.binary_versions == ("3.1.2", "3.1.3", "3.1.4-20220629112235")
-
-
-def test_build_specific_node_is_preferred_when_the_build_is_new_enough():
-    new_build = GRAPH.shortest_path("3.1.2-20210812221645", "3.1.4-1")
-    assert new_build.versions == ("3.1.4-1",)
-    old_build = GRAPH.shortest_path("3.1.2-20210101000000", "3.1.4-1")
-    assert old_build.versions == ("3.1.3", "3.1.4-1")
-
-
-def test_deprecated_start_is_allowed():
-    route = GRAPH.shortest_path("4.1.0.0-100000192023032010", "4.2.0.0-1")
-    assert route.versions == ("4.1.0.1", "4.1.0.2", "4.2.0.0-1")
-    assert route.binary_versions == ("4.1.0.2", "4.2.0.0-1")
-
-
-def test_deprecated_target_and_intermediate_are_refused():
-    with pytest.raises(NoUpgradePath, match="deprecated"):
-        GRAPH.shortest_path("2.2.70-1", "2.2.71-2")
-    with pytest.raises(NoUpgradePath, match="not found"):
-        GRAPH.shortest_path("2.2.70-1", "2.2.72-2")  # only via deprecated 2.2.71
+def test_every_shipped_file_is_in_the_manifest_and_names_its_commit():
+    shipped = {path.name for path in UPSTREAM_DIR.glob("oceanbase@*.yml")}
+    assert shipped == {entry.file for entry in UPSTREAM_FILES}
+    for entry in UPSTREAM_FILES:
+        assert entry.commit in (UPSTREAM_DIR / entry.file).read_text(encoding="utf-8").splitlines()[0]
 
 
 @pytest.mark.parametrize(
-    ("start", "target", "fragment"),
+    ("target", "commit"),
     [
-        ("3.1.4-1", "4.2.1.0-1", "below 4.0"),
-        ("4.2.1.0-2", "4.2.1.0-1", "not later"),
-        ("4.2.3.0-1", "4.3.0.0-1", "not found"),
-        ("1.4.79-1", "2.2.75-1", "not in the upgrade dependency file"),
-        ("2.2.75-1", "2.2.99-1", "not in the upgrade dependency file"),
-        ("x", "2.2.75-1", "not an OceanBase version"),
+        ("4.2.1.2", "4c4a07a8"),
+        ("4.2.2.0", "3243db6e"),
+        ("4.2.2.1", "3243db6e"),
+        ("4.2.3.0-100000162024032717", "3243db6e"),
+        ("4.3.3.0", "4c4a07a8"),
+        ("3.1.4", "6e45c7c9"),
+        ("9.9.9.9", "4c4a07a8"),
     ],
 )
-def test_no_path(start, target, fragment):
-    with pytest.raises(NoUpgradePath, match=fragment):
-        GRAPH.shortest_path(start, target)
+def test_default_graph_for_picks_the_newest_line_that_knows_the_target(target, commit):
+    assert default_graph_for(target).label == f"upstream oceanbase_upgrade_dep.yml @{commit}"
 
 
-def test_a_small_inline_graph_and_duplicate_versions():
-    graph = parse_dep_graph(
-        """
-- version: 1.0.0
-  can_be_upgraded_to: [1.0.1, 1.0.2]
-- version: 1.0.1
-  require_from_binary: {value: True, when_come_from: [1.0.0]}
-  can_be_upgraded_to: [1.0.3]
-- version: 1.0.2
-  can_be_upgraded_to: [1.0.3]
-"""
-    )
-    route = graph.shortest_path("1.0.0-5", "1.0.3-9")
-    assert route.hops == 2 and route.versions[-1] == "1.0.3-9"
-    with pytest.raises(ValueError, match="twice"):
-        parse_dep_graph("- version: 1.0.0\n- version: 1.0.0\n")
+def test_load_dep_graph_without_a_path_is_the_first_manifest_file():
+    assert load_dep_graph() is UPSTREAM_FILES[0].source().graph
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("- version: [", "not valid YAML"),
+        ("version: 4.0.0.0", "must be a YAML list"),
+        ("- can_be_upgraded_to: [4.1.0.0]", "Entry 1 must be a mapping with a 'version'"),
+        ("- version: 4.0.0.0\n  can_be_upgraded_to: 4.1.0.0", "must be a list of versions"),
+        ("- version: 4.0.0.0\n- version: 4.0.0.0", "appears twice"),
+    ],
+)
+def test_a_malformed_file_is_refused_with_its_label(text, fragment):
+    with pytest.raises(ValueError, match=fragment) as excinfo:
+        graph_from_text(text, "etc/oceanbase_upgrade_dep.yml of oceanbase-4.2.1.0.rpm")
+    assert "etc/oceanbase_upgrade_dep.yml of oceanbase-4.2.1.0.rpm" in str(excinfo.value)
