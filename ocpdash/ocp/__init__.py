@@ -4,6 +4,7 @@ from .auth import AkSkAuth, BasicAuth, sign_request, string_to_sign
 from .client import OcpClient
 from .errors import (
     OcpAuthError,
+    OcpCredentialsRefused,
     OcpError,
     OcpForbidden,
     OcpMalformedReply,
@@ -16,7 +17,9 @@ from .errors import (
 )
 from .types import (
     Cluster,
+    ClusterRef,
     Host,
+    OcpInfo,
     Server,
     SoftwarePackage,
     Subtask,
@@ -30,11 +33,14 @@ __all__ = [
     "AkSkAuth",
     "BasicAuth",
     "Cluster",
+    "ClusterRef",
     "Host",
     "OcpAuthError",
     "OcpClient",
+    "OcpCredentialsRefused",
     "OcpError",
     "OcpForbidden",
+    "OcpInfo",
     "OcpMalformedReply",
     "OcpNotFound",
     "OcpRateLimited",

@@ -12,20 +12,85 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 
 from . import transport
-from .errors import OcpError, OcpMalformedReply
+from .errors import OcpError, OcpMalformedReply, OcpNotFound, OcpRefused
 from .parsing import obj, opt_int, opt_obj, parse_datetime
-from .types import Cluster, Host, Server, SoftwarePackage, Subtask, TaskInstance, TaskSummary, Zone
+from .types import (
+    Cluster,
+    Host,
+    OcpInfo,
+    Server,
+    SoftwarePackage,
+    Subtask,
+    TaskInstance,
+    TaskSummary,
+    Zone,
+)
 
 log = logging.getLogger("ocpdash.ocp")
 
 API = "/api/v2"
 MAX_PAGE_SIZE = 2000
+# OCP 4.3 replaced the upgrade request's ``rpmFileName`` with these (ocp-api.md §5.1, W43).
+NEW_UPGRADE_BODY_FROM = (4, 3)
+NEW_UPGRADE_FIELDS = ("upgradeMode", "destVersion", "operatingSystem")
+# OCPs where ``GET /ob/clusters/{id}`` (in no public API reference) does not answer: the documented
+# list is used for them. Kept per process, keyed by base URL.
+_NO_CLUSTER_GET: set[str] = set()
+
+
+class CallObserver(Protocol):
+    """Told about every HTTP call a client makes (credential guard, metrics). ``before`` may raise an
+    :class:`OcpError` (with ``request_sent=False``) to stop the call."""
+
+    def before(self, method: str, path: str) -> None: ...
+
+    def after(self, method: str, path: str, status: int | None, elapsed: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class UpgradeRequest:
+    """What ocpdash asks OCP to do, spelled for each OCP version by :meth:`body`."""
+
+    rpm_file_name: str
+    dest_version: str  # OCP's "<version>-<build>", e.g. 4.2.1.1-100000162023111615
+    operating_system: str  # the RPM's dist, e.g. el7
+    upgrade_mode: str = "ROLLING"  # ROLLING | STOP_SERVICE
+    zone_order: tuple[str, ...] = ()
+    freeze_server: bool | None = None
+
+    def body(self, ocp_version: tuple[int, ...] | None) -> dict[str, Any]:
+        """OCP ≤ 4.2 documents only ``{"rpmFileName"}`` (mode chosen by OCP); OCP 4.3 requires
+        ``upgradeMode``, ``destVersion`` and ``operatingSystem`` and takes ``freezeServer`` and
+        ``zoneOrder`` (the order for the primary cluster). Unknown version: the classic body."""
+        if ocp_version is None or ocp_version < NEW_UPGRADE_BODY_FROM:
+            return {"rpmFileName": self.rpm_file_name}
+        body: dict[str, Any] = {
+            "upgradeMode": self.upgrade_mode,
+            "destVersion": self.dest_version,
+            "operatingSystem": self.operating_system,
+        }
+        if self.freeze_server is not None:
+            body["freezeServer"] = self.freeze_server
+        if self.zone_order:
+            body["zoneOrder"] = list(self.zone_order)
+        return body
+
+
+def wants_new_upgrade_body(exc: OcpError) -> bool:
+    """OCP refused a classic upgrade request because 4.3's fields are missing (bean validation):
+    nothing was created, and the request may be sent again in 4.3's spelling."""
+    if not isinstance(exc, OcpRefused) or exc.status != 400:
+        return False
+    named = {s.field for s in exc.sub_errors if s.field}
+    text = f"{exc.ocp_message or ''} {' '.join(s.message for s in exc.sub_errors)}"
+    return bool(named & set(NEW_UPGRADE_FIELDS)) or any(f in text for f in NEW_UPGRADE_FIELDS)
 
 
 class OcpClient:
@@ -45,6 +110,7 @@ class OcpClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -60,6 +126,7 @@ class OcpClient:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.observer = observer
         if session is None:
             session = requests.Session()
             # Requests reads the proxy and CA-bundle variables (HTTPS_PROXY, NO_PROXY,
@@ -95,6 +162,14 @@ class OcpClient:
             if not (envelope and parse_datetime(envelope.get("data"))):
                 raise self._malformed("GET", "/time", f"expected a timestamp, got {text[:60]!r}")
 
+    def get_info(self) -> OcpInfo:
+        """``GET /api/v2/info``: OCP's build (a bare JSON object, or an envelope on some versions)."""
+        response = self._request("GET", "/info")
+        data = transport.envelope_or_none(response)
+        if data is not None and isinstance(data.get("successful"), bool):
+            data = transport.success_data(response, self.host, "GET", "/info")
+        return self._parse(OcpInfo.from_json, data, "/info")
+
     # --- clusters ----------------------------------------------------------------------------
 
     def list_clusters(
@@ -104,9 +179,22 @@ class OcpClient:
         rows = self._get_all("/ob/clusters", params, page_size, None, "cluster list")
         return self._parse_each(Cluster.from_json, rows, "/ob/clusters")
 
-    def get_cluster(self, cluster_id: int) -> Cluster:
+    def get_cluster(self, cluster_id: int, *, name: str | None = None) -> Cluster:
+        """One cluster. ``GET /ob/clusters/{id}`` is in no public API reference: where it does not
+        answer (404/405, or 400 "Could not find the GET method") the documented list is read
+        instead, filtered by ``name`` when given. OcpNotFound when neither knows the cluster."""
         path = f"/ob/clusters/{int(cluster_id)}"
-        return self._parse(Cluster.from_json, self._get_data(path), path)
+        if self.base_url not in _NO_CLUSTER_GET:
+            try:
+                return self._parse(Cluster.from_json, self._get_data(path), path)
+            except (OcpNotFound, OcpRefused) as exc:
+                if not _route_missing(exc):
+                    raise
+        found = next((c for c in self.list_clusters(name=name) if c.id == int(cluster_id)), None)
+        if found is None:
+            raise OcpNotFound(f"OCP at {self.host} does not know cluster {int(cluster_id)}.", status=404)
+        _NO_CLUSTER_GET.add(self.base_url)  # the list knows it although the GET did not answer
+        return found
 
     def list_zones(self, cluster_id: int) -> list[Zone]:
         path = f"/ob/clusters/{int(cluster_id)}/zones"
@@ -156,32 +244,19 @@ class OcpClient:
     # --- upgrade -----------------------------------------------------------------------------
 
     def upgrade_cluster(
-        self,
-        cluster_id: int,
-        rpm_file_name: str | None = None,
-        *,
-        upgrade_mode: str | None = None,
-        dest_version: str | None = None,
-        operating_system: str | None = None,
-        freeze_server: bool | None = None,
-        zone_order: Iterable[str] | None = None,
+        self, cluster_id: int, request: UpgradeRequest | str, *, ocp_version: tuple[int, ...] | None = None
     ) -> TaskInstance:
-        """Start the upgrade; returns the parent task ("Submit upgrade OB cluster dag").
+        """Start the upgrade; returns the parent task ("Submit upgrade OB cluster dag"). The body is
+        the one ``ocp_version`` needs (:meth:`UpgradeRequest.body`); a bare file name sends the
+        classic ``{"rpmFileName"}``.
 
         Sent once. On an error with ``request_sent`` True, look for a new task on the cluster before
         trying again.
         """
-        if not rpm_file_name and not dest_version:
-            raise ValueError("upgrade_cluster needs rpm_file_name (OCP ≤ 4.2) or dest_version (OCP 4.3).")
-        body: dict[str, Any] = {
-            "rpmFileName": rpm_file_name,
-            "upgradeMode": upgrade_mode,
-            "destVersion": dest_version,
-            "operatingSystem": operating_system,
-            "freezeServer": freeze_server,
-            "zoneOrder": list(zone_order) if zone_order is not None else None,
-        }
-        body = {k: v for k, v in body.items() if v is not None}
+        if isinstance(request, str):
+            body: dict[str, Any] = {"rpmFileName": request}
+        else:
+            body = request.body(ocp_version)
         path = f"/ob/clusters/{int(cluster_id)}/upgrade"
         return self._parse(TaskInstance.from_json, self._data("POST", path, json=body), path)
 
@@ -194,12 +269,15 @@ class OcpClient:
         name: str | None = None,
         page_size: int = 100,
         max_pages: int | None = None,
+        *,
+        type: str | None = None,
     ) -> list[TaskSummary]:
         """Tasks newest first (``sort=id,desc``); a task seen on two pages is returned once."""
         params = {
             "clusterId": None if cluster_id is None else int(cluster_id),
             "status": _csv(status),
             "name": name,
+            "type": type,
             "sort": "id,desc",
         }
         rows = self._get_all("/tasks/instances", params, page_size, max_pages, "task list")
@@ -330,20 +408,34 @@ class OcpClient:
 
     def _send_once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
+        if self.observer is not None:
+            self.observer.before(method, path)
         started = time.monotonic()
         try:
             response = self.session.request(
                 method, f"{self.base_url}{API}{path}", auth=self.auth, allow_redirects=False, **kwargs
             )
         except requests.RequestException as exc:
-            elapsed = (time.monotonic() - started) * 1000
-            log.debug("OCP %s %s%s -> %s in %.0f ms", method, API, path, type(exc).__name__, elapsed)
+            elapsed = time.monotonic() - started
+            log.debug("OCP %s %s%s -> %s in %.0f ms", method, API, path, type(exc).__name__, elapsed * 1000)
+            if self.observer is not None:
+                self.observer.after(method, path, None, elapsed)
             raise transport.connection_error(exc, self.host, method, f"{API}{path}") from None
-        elapsed = (time.monotonic() - started) * 1000
-        log.debug("OCP %s %s%s -> %s in %.0f ms", method, API, path, response.status_code, elapsed)
+        elapsed = time.monotonic() - started
+        log.debug("OCP %s %s%s -> %s in %.0f ms", method, API, path, response.status_code, elapsed * 1000)
+        if self.observer is not None:
+            self.observer.after(method, path, response.status_code, elapsed)
         if 200 <= response.status_code < 300:
             return response
         raise transport.http_error(response, self.host, method, f"{API}{path}")
+
+
+def _route_missing(exc: OcpError) -> bool:
+    """Spring's answers for a path or method the server does not serve (OCP Express: 400 "Could not
+    find the GET method for URL …"), and 404 (the cluster, or the route, is unknown)."""
+    if exc.status in (404, 405):
+        return True
+    return exc.status == 400 and "could not find the" in (exc.ocp_message or "").lower()
 
 
 def _csv(value: str | Iterable[str] | None) -> str | None:

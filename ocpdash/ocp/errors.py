@@ -87,6 +87,12 @@ class OcpAuthError(OcpError):
     """401: OCP rejected our credentials (wrong password, unknown or wrong AK/SK, clock skew)."""
 
 
+class OcpCredentialsRefused(OcpAuthError):
+    """Not sent: OCP refused ocpdash's credentials several times in a row, so calls to that OCP are
+    stopped until its credentials are saved again or an operator asks to try again (repeated wrong
+    logins lock the account in OCP)."""
+
+
 class OcpForbidden(OcpError):
     """403: the OCP user lacks the permission for this operation."""
 

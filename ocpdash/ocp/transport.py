@@ -188,17 +188,26 @@ def _sub_errors(value: Any):
             )
 
 
+# A RateLimit-Reset this large is a point in time (epoch seconds), not a number of seconds to wait.
+_EPOCH_SECONDS = 1_000_000_000
+
+
 def retry_after(response: requests.Response) -> float | None:
-    """Seconds from ``Retry-After`` (seconds or HTTP date) or ``RateLimit-Reset`` (seconds)."""
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``RateLimit-Reset`` (the
+    seconds until the window resets, as OCP's 429 sample sends it; an epoch time is accepted too)."""
     for header in ("Retry-After", "RateLimit-Reset"):
         value = response.headers.get(header)
         if not value:
             continue
         value = value.strip()
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
             pass
+        else:
+            if seconds >= _EPOCH_SECONDS:
+                seconds -= time.time()
+            return max(0.0, seconds)
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):

@@ -8,6 +8,7 @@ topological and may even contain cycles: the DAG code decides what to do with th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -20,6 +21,7 @@ from .parsing import (
     opt_bool,
     opt_dt,
     opt_int,
+    opt_list,
     opt_obj,
     opt_str,
     parse_context_string,
@@ -33,6 +35,10 @@ PENDING, READY, CANCELING = "PENDING", "READY", "CANCELING"
 TASK_TERMINAL_STATUSES = frozenset({SUCCESSFUL, FAILED})
 SUBTASK_TERMINAL_STATUSES = frozenset({SUCCESSFUL, FAILED})
 EXECUTE, RETRY, ROLLBACK, SKIP, CANCEL = "EXECUTE", "RETRY", "ROLLBACK", "SKIP", "CANCEL"
+ROLLBACK_SKIP = "ROLLBACK_SKIP"  # a subtask skipped during a rollback (OCP Express's skipSubtask)
+# Task types (task list doc): what an operator started, and what OCP runs by itself.
+MANUAL, SYS_ONCE, SCHEDULED, SYS_SCHEDULED = "MANUAL", "SYS_ONECE", "SCHEDULED", "SYS_SCHEDULED"
+SCHEDULED_TYPES = frozenset({SCHEDULED, SYS_SCHEDULED})
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,22 @@ class Zone:
 
 
 @dataclass(frozen=True)
+class ClusterRef:
+    """Another cluster named by a cluster (``primaryCluster``, ``standbyClusters``, a task's ``cluster``)."""
+
+    id: int
+    name: str | None = None
+    type: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> ClusterRef | None:
+        """None for an absent, null or id-less reference (a cosmetic field must not break a sync)."""
+        if not isinstance(data, dict) or opt_int(data, "id") is None:
+            return None
+        return cls(id=opt_int(data, "id"), name=opt_str(data, "name"), type=opt_str(data, "type"))
+
+
+@dataclass(frozen=True)
 class Cluster:
     id: int
     name: str | None = None
@@ -107,10 +129,14 @@ class Cluster:
     tenant_count: int | None = None
     create_time: datetime | None = None
     update_time: datetime | None = None
+    # A primary/standby pair (ocp-api.md §4.1): OCP upgrades both members in one task.
+    primary_cluster: ClusterRef | None = None
+    standby_clusters: tuple[ClusterRef, ...] = ()
 
     @classmethod
     def from_json(cls, data: Any) -> Cluster:
         d = obj(data, "cluster")
+        standbys = (ClusterRef.from_json(s) for s in opt_list(d, "standbyClusters"))
         return cls(
             id=req_int(d, "id", "cluster"),
             name=opt_str(d, "name"),
@@ -124,14 +150,21 @@ class Cluster:
             tenant_count=opt_int(d, "tenantCount"),
             create_time=opt_dt(d, "createTime"),
             update_time=opt_dt(d, "updateTime"),
+            primary_cluster=ClusterRef.from_json(d.get("primaryCluster")),
+            standby_clusters=tuple(s for s in standbys if s is not None),
         )
 
 
 @dataclass(frozen=True)
 class Host:
+    """``GET /api/v2/compute/hosts/{id}``: ``operatingSystem`` is the kernel string
+    (``4.9.168-018.ali3000.alios7.x86_64``) and ``operatingSystemRelease`` the distribution
+    (``alios7``), as in OCP's host-details doc sample."""
+
     id: int
     architecture: str | None = None
     operating_system: str | None = None
+    operating_system_release: str | None = None
     ip: str | None = None
     name: str | None = None
     status: str | None = None
@@ -143,9 +176,34 @@ class Host:
             id=req_int(d, "id", "host"),
             architecture=opt_str(d, "architecture"),
             operating_system=opt_str(d, "operatingSystem", "os"),
+            operating_system_release=opt_str(d, "operatingSystemRelease"),
             ip=opt_str(d, "innerIpAddress", "ip", "ipAddress"),
             name=opt_str(d, "name"),
             status=opt_str(d, "status"),
+        )
+
+
+@dataclass(frozen=True)
+class OcpInfo:
+    """``GET /api/v2/info`` (a bare JSON object): which OCP this is."""
+
+    build_version: str | None = None
+    artifact: str | None = None
+    build_time: datetime | None = None
+
+    @property
+    def version(self) -> tuple[int, ...] | None:
+        """The release numbers of ``buildVersion`` (``4.3.2-20241012`` → (4, 3, 2)); None if unknown."""
+        match = re.match(r"\s*(\d+(?:\.\d+)*)", self.build_version or "")
+        return tuple(int(n) for n in match.group(1).split(".")) if match else None
+
+    @classmethod
+    def from_json(cls, data: Any) -> OcpInfo:
+        d = obj(data, "OCP info")
+        return cls(
+            build_version=opt_str(d, "buildVersion"),
+            artifact=opt_str(d, "artifact"),
+            build_time=opt_dt(d, "buildTime"),
         )
 
 
@@ -365,6 +423,7 @@ class TaskSummary:
     start_time: datetime | None = None
     finish_time: datetime | None = None
     subtasks: tuple[Subtask, ...] = ()
+    type: str | None = None  # the doc's list sample has none; TaskInstance (detail) has it
 
     @property
     def is_terminal(self) -> bool:
@@ -390,4 +449,5 @@ class TaskSummary:
             start_time=opt_dt(d, "startTime"),
             finish_time=opt_dt(d, "finishTime"),
             subtasks=_subtasks(d, "task"),
+            type=opt_str(d, "type"),
         )

@@ -1,5 +1,6 @@
 """Client behaviour over real HTTP against a scripted stdlib server: error mapping, retries, paging."""
 
+import json
 import logging
 
 import pytest
@@ -18,6 +19,7 @@ from ocpdash.ocp import (
     OcpServerError,
     OcpUnreachable,
 )
+from ocpdash.ocp.client import UpgradeRequest, wants_new_upgrade_body
 from ocpdash.ocp.transport import connection_error
 
 from .scripted_server import Reply, envelope, error_envelope, free_port
@@ -276,32 +278,153 @@ def test_subtask_log(scripted, scripted_client):
         scripted_client.get_subtask_log(7, 8)
 
 
-def test_upgrade_bodies(scripted, scripted_client):
-    scripted.add(Reply(200, json=envelope(TASK)), Reply(200, json=envelope(TASK)))
-    scripted_client.upgrade_cluster(22, "oceanbase-2.2.75-20210108170301.el7.x86_64.rpm")
-    scripted_client.upgrade_cluster(
-        22,
-        upgrade_mode="ROLLING",
-        dest_version="2.2.75-20210108170301",
-        operating_system="el7",
-        freeze_server=False,
-        zone_order=["zone2", "zone1"],
-    )
-    import json
+REQUEST = UpgradeRequest(
+    rpm_file_name="oceanbase-2.2.75-20210108170301.el7.x86_64.rpm",
+    dest_version="2.2.75-20210108170301",
+    operating_system="el7",
+    upgrade_mode="ROLLING",
+    zone_order=("zone2", "zone1"),
+    freeze_server=False,
+)
 
-    assert json.loads(scripted.seen[0].body) == {
-        "rpmFileName": "oceanbase-2.2.75-20210108170301.el7.x86_64.rpm"
-    }
-    assert json.loads(scripted.seen[1].body) == {
-        "upgradeMode": "ROLLING",
-        "destVersion": "2.2.75-20210108170301",
-        "operatingSystem": "el7",
-        "freezeServer": False,
-        "zoneOrder": ["zone2", "zone1"],
-    }
+
+@pytest.mark.parametrize(
+    ("ocp_version", "body"),
+    [
+        (None, {"rpmFileName": "oceanbase-2.2.75-20210108170301.el7.x86_64.rpm"}),
+        ((4, 2, 2), {"rpmFileName": "oceanbase-2.2.75-20210108170301.el7.x86_64.rpm"}),
+        (
+            (4, 3, 2),
+            {
+                "upgradeMode": "ROLLING",
+                "destVersion": "2.2.75-20210108170301",
+                "operatingSystem": "el7",
+                "freezeServer": False,
+                "zoneOrder": ["zone2", "zone1"],
+            },
+        ),
+    ],
+)
+def test_the_upgrade_body_is_the_one_the_ocp_version_needs(scripted, scripted_client, ocp_version, body):
+    scripted.add(Reply(200, json=envelope(TASK)))
+    scripted_client.upgrade_cluster(22, REQUEST, ocp_version=ocp_version)
+    assert json.loads(scripted.seen[0].body) == body
     assert scripted.seen[0].headers["Content-Type"] == "application/json"
-    with pytest.raises(ValueError):
-        scripted_client.upgrade_cluster(22)
+
+
+def test_ocp_43s_optional_fields_are_left_out_when_not_chosen():
+    plain = UpgradeRequest("f.rpm", "4.2.1.1-1", "el7", "STOP_SERVICE")
+    assert plain.body((4, 3)) == {
+        "upgradeMode": "STOP_SERVICE",
+        "destVersion": "4.2.1.1-1",
+        "operatingSystem": "el7",
+    }
+
+
+def test_a_bean_validation_refusal_of_the_classic_body_asks_for_43s(scripted, scripted_client):
+    sub = [
+        {
+            "object": "upgradeParam",
+            "field": "upgradeMode",
+            "rejectedValue": None,
+            "message": "must not be null",
+        }
+    ]
+    scripted.add(Reply(400, json=error_envelope(400, 10001, "Invalid argument", subErrors=sub)))
+    scripted.add(Reply(400, json=error_envelope(400, 10001, "The upgrade path is not found")))
+    with pytest.raises(OcpRefused) as first:
+        scripted_client.upgrade_cluster(22, REQUEST)
+    with pytest.raises(OcpRefused) as second:
+        scripted_client.upgrade_cluster(22, REQUEST)
+    assert wants_new_upgrade_body(first.value)
+    assert not wants_new_upgrade_body(second.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "artifact": "ocp-server",
+            "buildVersion": "4.3.2-20241012110000",
+            "buildTime": "2024-10-12T11:00:00+08:00",
+        },
+        envelope({"artifact": "ocp-server", "buildVersion": "4.3.2-20241012110000"}),
+    ],
+)
+def test_get_info_reads_the_bare_object_or_an_envelope(scripted, scripted_client, body):
+    scripted.add(Reply(200, json=body))
+    info = scripted_client.get_info()
+    assert info.build_version == "4.3.2-20241012110000"
+    assert info.version == (4, 3, 2)
+    assert scripted.seen[0].path == "/api/v2/info"
+
+
+CLUSTER = {"id": 9, "name": "castor", "status": "RUNNING"}
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        Reply(405, json=error_envelope(405, 10001, "Request method 'GET' not supported")),
+        Reply(
+            400,
+            json=error_envelope(400, 10001, "Could not find the GET method for URL /api/v2/ob/clusters/9"),
+        ),
+        Reply(404, json=error_envelope(404, 10002, "Not Found")),
+    ],
+)
+def test_get_cluster_falls_back_to_the_documented_list(scripted, refusal):
+    client = OcpClient(scripted.url, BasicAuth("admin", "pw"), sleep=lambda s: None)
+    listed = envelope({"contents": [{"id": 8, "name": "castor-old"}, CLUSTER], "page": {"totalPages": 1}})
+    scripted.add(refusal, Reply(200, json=listed), Reply(200, json=listed))
+    assert client.get_cluster(9, name="castor").name == "castor"
+    assert [s.path.split("?")[0] for s in scripted.seen] == ["/api/v2/ob/clusters/9", "/api/v2/ob/clusters"]
+    assert "name=castor" in scripted.seen[1].path
+    assert client.get_cluster(9).status == "RUNNING", "once known, the list is read straight away"
+    assert len(scripted.seen) == 3 and scripted.seen[2].path.startswith("/api/v2/ob/clusters?")
+
+
+def test_get_cluster_not_found_anywhere_is_not_found(scripted):
+    client = OcpClient(scripted.url, BasicAuth("admin", "pw"), sleep=lambda s: None)
+    scripted.add(Reply(404, json=error_envelope(404, 10002, "Not Found")))
+    scripted.add(Reply(200, json=envelope({"contents": [], "page": {"totalPages": 0}})))
+    with pytest.raises(OcpNotFound):
+        client.get_cluster(77)
+    scripted.add(Reply(500, json=error_envelope(500)))
+    with pytest.raises(OcpServerError):
+        client.get_cluster(77)  # a server error is not a missing route: no fallback hides it
+
+
+def test_list_tasks_passes_the_type_filter(scripted, scripted_client):
+    scripted.add(Reply(200, json=envelope({"contents": [], "page": {"totalPages": 1}})))
+    scripted_client.list_tasks(cluster_id=3, status="RUNNING", type="MANUAL")
+    assert "type=MANUAL" in scripted.seen[0].path and "clusterId=3" in scripted.seen[0].path
+
+
+class Recorder:
+    def __init__(self, refuse_after: int | None = None) -> None:
+        self.calls, self.refuse_after = [], refuse_after
+
+    def before(self, method, path):
+        if self.refuse_after is not None and len(self.calls) >= self.refuse_after:
+            raise OcpAuthError("stopped by the observer", request_sent=False)
+
+    def after(self, method, path, status, elapsed):
+        self.calls.append((method, path, status))
+
+
+def test_the_observer_sees_every_call_and_can_stop_one(scripted):
+    recorder = Recorder(refuse_after=2)
+    client = OcpClient(scripted.url, BasicAuth("admin", "pw"), observer=recorder, sleep=lambda s: None)
+    scripted.add(Reply(401, json=error_envelope(401, 0, "not logged on")), Reply(200, json=envelope(TASK)))
+    with pytest.raises(OcpAuthError):
+        client.get_task(7)
+    client.get_task(7)
+    with pytest.raises(OcpAuthError) as info:
+        client.get_task(7)
+    assert recorder.calls == [("GET", "/tasks/instances/7", 401), ("GET", "/tasks/instances/7", 200)]
+    assert info.value.request_sent is False
+    assert len(scripted.seen) == 2, "the stopped call was not sent"
 
 
 def test_upload_sends_multipart_file_field(scripted, scripted_client):
@@ -363,3 +486,19 @@ def _clear_proxy_variables(monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
+
+
+def test_ratelimit_reset_as_an_epoch_time_is_a_wait_until_then(scripted, scripted_client):
+    import time
+
+    reset = str(int(time.time()) + 20)
+    scripted.add(
+        Reply(
+            429,
+            json=error_envelope(429, 0, "Excessive number of requests"),
+            headers={"RateLimit-Reset": reset},
+        )
+    )
+    with pytest.raises(OcpRateLimited) as info:
+        scripted_client.retry_task(7)
+    assert 15 <= info.value.retry_after <= 21
