@@ -155,6 +155,10 @@ OCPDASH_UPGRADE_DEP_FILE = env_str("OCPDASH_UPGRADE_DEP_FILE")
 OCPDASH_SYNC_ON_WORKER_START = env_bool("OCPDASH_SYNC_ON_WORKER_START", True)
 OCPDASH_LEASE_SECONDS = env_float("OCPDASH_LEASE_SECONDS", 20.0)
 OCPDASH_POLL_OVERDUE_GRACE = env_float("OCPDASH_POLL_OVERDUE_GRACE", 15.0)
+# After this many 401s in a row from a site, every call to it stops (OCP locks accounts after
+# repeated failed logins); after the first, one call at a time probes it, this many seconds apart.
+OCPDASH_AUTH_FAILURE_LIMIT = int(env_float("OCPDASH_AUTH_FAILURE_LIMIT", 3))
+OCPDASH_AUTH_PROBE_SECONDS = env_float("OCPDASH_AUTH_PROBE_SECONDS", 30.0)
 
 CELERY_BEAT_SCHEDULE = {
     "recover-upgrades": {"task": "ocpdash.upgrades.tasks.recover", "schedule": OCPDASH_RECOVER_INTERVAL},

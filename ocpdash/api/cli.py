@@ -18,6 +18,28 @@ def add_user_argument(parser, required: bool = True) -> None:
     )
 
 
+def add_option_arguments(parser) -> None:
+    """OCP 4.3's upgrade options, as the form and the API take them."""
+    parser.add_argument(
+        "--mode", choices=["ROLLING", "STOP_SERVICE"], help="Upgrade mode (default: rolling with 3+ zones)"
+    )
+    parser.add_argument("--zone-order", default="", help="Zones in upgrade order, comma-separated")
+    parser.add_argument(
+        "--freeze-server", action="store_true", default=None, help="Minor compaction before each zone stops"
+    )
+
+
+def upgrade_options(options: dict):
+    from ocpdash.upgrades.options import UpgradeOptions
+
+    try:
+        return UpgradeOptions.parse(
+            options.get("mode"), options.get("zone_order"), options.get("freeze_server")
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def get_user(username: str):
     try:
         user = get_user_model().objects.get(username=username)

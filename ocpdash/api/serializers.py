@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.sites.models import Cluster, OcpSite
-from ocpdash.upgrades.models import Comment, Upgrade, UpgradeEvent, UpgradeStep
+from ocpdash.upgrades.models import REASON_MAX_LENGTH, Comment, Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.operations import step_operations, task_operations
+from ocpdash.upgrades.options import MODES, UpgradeOptions
 
 HEX40 = r"^[0-9a-fA-F]{40}$"
 HEX64 = r"^[0-9a-fA-F]{64}$"
@@ -27,9 +28,17 @@ class SiteSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "base_url", "auth_mode", "username", "password", "has_password",
             "access_key_id", "access_key_secret", "has_access_key_secret", "enabled",
-            "created_at", "updated_at", "last_sync_at", "last_sync_error",
+            "created_at", "updated_at", "last_sync_at", "last_sync_error", "ocp_version",
+            "credentials_refused_since",
         ]  # fmt: skip
-        read_only_fields = ["created_at", "updated_at", "last_sync_at", "last_sync_error"]
+        read_only_fields = [
+            "created_at", "updated_at", "last_sync_at", "last_sync_error", "ocp_version",
+            "credentials_refused_since",
+        ]  # fmt: skip
+
+    credentials_refused_since = serializers.DateTimeField(
+        source="auth_refused_since", read_only=True, allow_null=True
+    )
 
     def get_has_password(self, site: OcpSite) -> bool:
         return bool(site.password)
@@ -64,15 +73,21 @@ class SiteSerializer(serializers.ModelSerializer):
 class ClusterSerializer(serializers.ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="name", read_only=True)
     site_id = serializers.IntegerField(read_only=True)
+    primary = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    rpm_family = serializers.SerializerMethodField()
 
     class Meta:
         model = Cluster
         fields = [
             "id", "site", "site_id", "ocp_id", "name", "ob_cluster_id", "version", "status",
-            "cluster_type", "architecture", "operating_system", "zone_count", "server_count",
-            "present_in_ocp", "last_synced_at",
+            "cluster_type", "primary", "architecture", "operating_system", "kernel", "rpm_family",
+            "zone_count", "server_count", "present_in_ocp", "last_synced_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_rpm_family(self, cluster: Cluster) -> str | None:
+        """The RPM build (el7, el8) its hosts take, or null when ocpdash cannot tell."""
+        return cluster.platform.family
 
 
 class ClusterDetailSerializer(ClusterSerializer):
@@ -107,16 +122,39 @@ class PackageSerializer(serializers.ModelSerializer):
 
 
 class UpgradeRequestSerializer(serializers.Serializer):
-    cluster = serializers.PrimaryKeyRelatedField(queryset=Cluster.objects.select_related("site"))
+    cluster = serializers.PrimaryKeyRelatedField(
+        queryset=Cluster.objects.select_related("site", "primary__site")
+    )
     package = serializers.PrimaryKeyRelatedField(queryset=RpmPackage.objects.all())
+    upgrade_mode = serializers.ChoiceField(
+        choices=list(MODES), required=False, allow_blank=True, default="",
+        help_text="OCP 4.3 and later: ROLLING or STOP_SERVICE (default: rolling with 3 zones or more).",
+    )  # fmt: skip
+    zone_order = serializers.ListField(
+        child=serializers.CharField(max_length=128), required=False, max_length=64, default=list,
+        help_text="OCP 4.3 and later: every zone of the (primary) cluster once, in upgrade order.",
+    )  # fmt: skip
+    freeze_server = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="OCP 4.3 and later: a minor compaction before each zone's servers stop.",
+    )  # fmt: skip
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            attrs["options"] = UpgradeOptions.parse(
+                attrs.pop("upgrade_mode", ""), attrs.pop("zone_order", []), attrs.pop("freeze_server", None)
+            )
+        except ValueError as exc:
+            raise serializers.ValidationError({"zone_order": [str(exc)]}) from None
+        return attrs
 
 
 class SubmitRequestSerializer(UpgradeRequestSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default="")
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default="")
 
 
 class SignOffSerializer(serializers.Serializer):
@@ -126,15 +164,31 @@ class SignOffSerializer(serializers.Serializer):
 class CheckSerializer(serializers.Serializer):
     key = serializers.CharField()
     ok = serializers.BooleanField()
+    level = serializers.ChoiceField(choices=["ok", "warning", "error"])
     message = serializers.CharField()
 
 
 class PathStepSerializer(serializers.Serializer):
     version = serializers.CharField()
-    binary = serializers.BooleanField()
+    binary = serializers.BooleanField(help_text="A binary stop: the observer is replaced, an RPM is needed.")
     file_name = serializers.CharField(allow_blank=True)
     in_ocp = serializers.BooleanField()
     in_catalog = serializers.BooleanField()
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="arch/family without an RPM in OCP"
+    )
+
+
+class OptionsSerializer(serializers.Serializer):
+    upgrade_mode = serializers.CharField()
+    zone_order = serializers.ListField(child=serializers.CharField())
+    freeze_server = serializers.BooleanField(allow_null=True)
+
+
+class PairMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField(allow_blank=True)
 
 
 class PrecheckReportSerializer(serializers.Serializer):
@@ -144,8 +198,12 @@ class PrecheckReportSerializer(serializers.Serializer):
     from_version = serializers.CharField(allow_blank=True)
     to_version = serializers.CharField()
     checks = CheckSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
     path = PathStepSerializer(many=True)
+    route_source = serializers.CharField(allow_blank=True)
     missing_rpms = serializers.ListField(child=serializers.CharField())
+    options = OptionsSerializer()
+    also_upgrades = PairMemberSerializer(many=True)
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -196,9 +254,17 @@ class UpgradeSerializer(serializers.ModelSerializer):
         fields = [
             "id", "state", "state_display", "cluster", "package", "from_version", "to_version",
             "requested_by", "reason", "created_at", "submitted_at", "finished_at", "ocp_task_id",
-            "last_error", "reviewed_by", "reviewed_at",
+            "last_error", "reviewed_by", "reviewed_at", "upgrade_mode", "zone_order", "freeze_server",
+            "also_upgrades",
         ]  # fmt: skip
         read_only_fields = fields
+
+    also_upgrades = serializers.SerializerMethodField()
+
+    @extend_schema_field(PairMemberSerializer(many=True))
+    def get_also_upgrades(self, upgrade: Upgrade) -> list[dict]:
+        """The other members of the cluster's primary/standby pair, upgraded in the same OCP task."""
+        return [{"id": c.pk, "name": c.name, "role": c.cluster_type} for c in upgrade.also_upgrades.all()]
 
     @extend_schema_field(
         {

@@ -33,6 +33,12 @@ class RpmPackage(models.Model):
     sha1 = models.CharField(max_length=40, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     notes = models.TextField(blank=True)
+    upgrade_dep_file = models.TextField(
+        "upgrade dependency file",
+        blank=True,
+        help_text="The oceanbase_upgrade_dep.yml this RPM carries, if known. OCP computes the upgrade "
+        "path from the target RPM's own file, so the pre-check uses it instead of the bundled upstream file.",
+    )
     enabled = models.BooleanField(default=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -32,6 +32,15 @@ class OcpSite(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_error = models.TextField(blank=True)
+    # OCP's own version (GET /api/v2/info buildVersion), read on every sync: the upgrade request's
+    # body depends on it (OCP 4.3 changed it).
+    ocp_version = models.CharField(max_length=100, blank=True, editable=False)
+    ocp_version_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Credentials OCP refuses (see ocpdash.sites.guard): consecutive 401s, and since when every call
+    # to this site is stopped. Cleared when the site is saved or on "Try again".
+    auth_failures = models.PositiveIntegerField(default=0, editable=False)
+    auth_refused_since = models.DateTimeField(null=True, blank=True, editable=False)
+    auth_probe_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -43,9 +52,33 @@ class OcpSite(models.Model):
     def __repr__(self) -> str:
         return f"<OcpSite {self.pk} {self.name} {self.base_url}>"
 
-    def client(self, **kwargs):
-        """An OCP client for this site. Only ocpdash.ocp talks HTTP to OCP."""
+    def save(self, *args, **kwargs):
+        """Saving a site (new URL or credentials, in the admin, the API or at start-up) is a new try:
+        calls to it resume."""
+        from ocpdash.sites.guard import CLEAR
+
+        for name, value in CLEAR.items():
+            setattr(self, name, value)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *CLEAR}
+        super().save(*args, **kwargs)
+
+    @property
+    def ocp_release(self) -> tuple[int, ...] | None:
+        """OCP's release numbers (4, 3, 2), or None when not known yet."""
+        from ocpdash.ocp import OcpInfo
+
+        return OcpInfo(build_version=self.ocp_version).version if self.ocp_version else None
+
+    @property
+    def credentials_refused(self) -> bool:
+        return self.auth_refused_since is not None
+
+    def client(self, *, guard: bool = True, **kwargs):
+        """An OCP client for this site. Only ocpdash.ocp talks HTTP to OCP. Every call goes through
+        the site's credential guard (no call while OCP refuses our credentials)."""
         from ocpdash.ocp import AkSkAuth, BasicAuth, OcpClient
+        from ocpdash.sites.guard import CredentialGuard
 
         if self.auth_mode == self.AuthMode.AKSK:
             auth = AkSkAuth(self.access_key_id, self.access_key_secret)
@@ -55,6 +88,8 @@ class OcpSite(models.Model):
             "connect_timeout": settings.OCP_CONNECT_TIMEOUT,
             "read_timeout": settings.OCP_READ_TIMEOUT,
         }
+        if guard:
+            options["observer"] = CredentialGuard.for_site(self)
         options.update(kwargs)
         return OcpClient(self.base_url, auth=auth, **options)
 
@@ -99,7 +134,15 @@ class Cluster(models.Model):
     status = models.CharField(max_length=40, blank=True)
     cluster_type = models.CharField(max_length=20, blank=True)
     architecture = models.CharField(max_length=20, blank=True)
-    operating_system = models.CharField(max_length=20, blank=True)
+    # The hosts' distribution as OCP names it (operatingSystemRelease, e.g. alios7) and their kernel
+    # (operatingSystem, e.g. 4.9.168-018.ali3000.alios7.x86_64); ocpdash.ocp.platform maps them to
+    # the RPM family (el7).
+    operating_system = models.CharField(max_length=100, blank=True)
+    kernel = models.CharField(max_length=255, blank=True)
+    # A primary/standby pair: OCP upgrades both members in one task.
+    primary = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="standbys"
+    )
     zone_count = models.PositiveIntegerField(default=0)
     server_count = models.PositiveIntegerField(default=0)
     zones = models.JSONField(default=list, blank=True, help_text="Zones with their servers, from OCP")
@@ -118,3 +161,41 @@ class Cluster(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status == "RUNNING"
+
+    @property
+    def platform(self):
+        """The RPM family its hosts take (ocpdash.ocp.platform.HostPlatform)."""
+        from ocpdash.ocp.platform import host_platform
+
+        return host_platform(self.operating_system, self.kernel)
+
+    @property
+    def pair_root(self) -> Cluster:
+        """The primary of its pair (itself when it has no primary)."""
+        return self.primary if self.primary_id else self
+
+    def pair_members(self) -> list[Cluster]:
+        """Every cluster one upgrade of this one upgrades, standbys first (OCP's order), itself
+        included; just itself when it is in no pair."""
+        root = self.pair_root
+        standbys = list(root.standbys.select_related("site").order_by("name"))
+        return [*standbys, root] if standbys else [self]
+
+    @property
+    def zone_names(self) -> list[str]:
+        return [zone.get("name", "") for zone in self.zones or []]
+
+    @property
+    def rootservice_zone(self) -> str | None:
+        """The zone whose server holds the RootService (OCP upgrades it first when rolling)."""
+        for zone in self.zones or []:
+            if any(server.get("rootserver") for server in zone.get("servers", [])):
+                return zone.get("name")
+        return None
+
+    def default_zone_order(self) -> list[str]:
+        """The RootService zone first, then the others in OCP's order (console doc: a rolling
+        upgrade upgrades the RootService zone first)."""
+        first = self.rootservice_zone
+        names = self.zone_names
+        return [first, *(z for z in names if z != first)] if first in names else names

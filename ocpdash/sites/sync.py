@@ -33,13 +33,16 @@ def sync_site(site: OcpSite) -> SyncResult:
     result = SyncResult(site.name)
     try:
         with site.client() as client:
+            _read_ocp_version(site, client, result)
             remote = client.list_clusters()
-            seen = []
+            stored = {}
             for ocp_cluster in remote:
                 cluster, created = _store_cluster(site, client, ocp_cluster, result)
-                seen.append(cluster.pk)
+                stored[ocp_cluster.id] = (cluster, ocp_cluster)
                 result.clusters += 1
                 result.created += created
+            link_pairs(stored)
+            seen = [cluster.pk for cluster, _ in stored.values()]
     except OcpError as exc:
         result.error = exc.message
         OcpSite.objects.filter(pk=site.pk).update(last_sync_error=exc.message)
@@ -57,13 +60,47 @@ def sync_site(site: OcpSite) -> SyncResult:
 def refresh_cluster(cluster: Cluster) -> Cluster:
     """Re-read one cluster from OCP (after an upgrade ends, or on demand)."""
     with cluster.site.client() as client:
-        ocp_cluster = client.get_cluster(cluster.ocp_id)
+        ocp_cluster = client.get_cluster(cluster.ocp_id, name=cluster.name)
         cluster, _ = _store_cluster(cluster.site, client, ocp_cluster, SyncResult(cluster.site.name))
     return cluster
 
 
+def _read_ocp_version(site: OcpSite, client: OcpClient, result: SyncResult) -> None:
+    """OCP's own version (GET /api/v2/info), kept on the site: the upgrade request depends on it."""
+    try:
+        info = client.get_info()
+    except OcpError as exc:
+        result.warnings.append(f"OCP's version not read ({exc.message})")
+        return
+    version = (info.build_version or "")[: OcpSite._meta.get_field("ocp_version").max_length]
+    OcpSite.objects.filter(pk=site.pk).update(ocp_version=version, ocp_version_checked_at=timezone.now())
+    site.ocp_version = version
+
+
+def link_pairs(stored: dict[int, tuple[Cluster, OcpCluster]]) -> None:
+    """Who is whose primary, from either side: a standby's ``primaryCluster`` or a primary's
+    ``standbyClusters`` (OCP may fill only one of them)."""
+    primary_of: dict[int, int] = {}
+    for ocp_id, (_, remote) in stored.items():
+        if remote.primary_cluster is not None and remote.primary_cluster.id != ocp_id:
+            primary_of[ocp_id] = remote.primary_cluster.id
+        for standby in remote.standby_clusters:
+            if standby.id != ocp_id:
+                primary_of.setdefault(standby.id, ocp_id)
+    for ocp_id, (cluster, _) in stored.items():
+        primary = stored.get(primary_of.get(ocp_id, -1))
+        primary_pk = primary[0].pk if primary else None
+        if cluster.primary_id != primary_pk:
+            Cluster.objects.filter(pk=cluster.pk).update(primary=primary_pk)
+            cluster.primary_id = primary_pk
+
+
+def _clip(model, name: str, value: str) -> str:
+    return value[: model._meta.get_field(name).max_length]
+
+
 def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result: SyncResult):
-    zones, architecture, operating_system = _zones_and_platform(client, remote, result)
+    zones, architecture, release, kernel = _zones_and_platform(client, remote, result)
     values = {
         "name": remote.name or f"cluster {remote.id}",
         "ob_cluster_id": remote.ob_cluster_id,
@@ -77,9 +114,10 @@ def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result:
         "last_synced_at": timezone.now(),
     }
     if architecture:
-        values["architecture"] = architecture
-    if operating_system:
-        values["operating_system"] = operating_system
+        values["architecture"] = _clip(Cluster, "architecture", architecture)
+    if release or kernel:
+        values["operating_system"] = _clip(Cluster, "operating_system", release)
+        values["kernel"] = _clip(Cluster, "kernel", kernel)
     return Cluster.objects.update_or_create(site=site, ocp_id=remote.id, defaults=values)
 
 
@@ -136,12 +174,14 @@ def _zones_and_platform(client: OcpClient, remote: OcpCluster, result: SyncResul
                 "rootserver": server.with_rootserver,
             }
         )
-    architecture = operating_system = ""
+    architecture = release = kernel = ""
     host_id = next((s.host_id for s in servers if s.host_id), None)
     if host_id:
         try:
             host = client.get_host(host_id)
-            architecture, operating_system = host.architecture or "", host.operating_system or ""
         except OcpError as exc:
             result.warnings.append(f"{remote.name}: host platform not read ({exc.message})")
-    return list(zones.values()), architecture, operating_system
+        else:
+            architecture = host.architecture or ""
+            release, kernel = host.operating_system_release or "", host.operating_system or ""
+    return list(zones.values()), architecture, release, kernel

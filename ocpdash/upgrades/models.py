@@ -17,6 +17,9 @@ class State(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# Longest reason an operator may give for an upgrade or an operation (form, API and CLI alike).
+REASON_MAX_LENGTH = 2000
+
 # A failed upgrade stays active: its OCP task can still be retried, skipped or rolled back.
 ACTIVE_STATES = (State.QUEUED, State.SUBMITTING, State.RUNNING, State.FAILED)
 # States in which OCP still has something for us to follow.
@@ -52,6 +55,15 @@ class Upgrade(models.Model):
     from_version = models.CharField(max_length=100)
     to_version = models.CharField(max_length=100)
     upgrade_path = models.JSONField(default=list, blank=True, help_text="Versions on the expected path")
+    # Options of the request (OCP 4.3's upgradeMode, zoneOrder, freezeServer); older OCPs choose the
+    # mode themselves and take none of them.
+    upgrade_mode = models.CharField(max_length=20, blank=True)
+    zone_order = models.JSONField(default=list, blank=True)
+    freeze_server = models.BooleanField(null=True, blank=True)
+    # The other members of the cluster's primary/standby pair, which OCP upgrades in the same task.
+    also_upgrades = models.ManyToManyField("sites.Cluster", blank=True, related_name="pair_upgrades")
+    # The pair's primary (or the cluster itself): at most one active upgrade per pair.
+    pair_key = models.BigIntegerField(null=True, blank=True, editable=False)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Submission: the attempt is recorded before the POST and the task id right after it.
@@ -77,6 +89,9 @@ class Upgrade(models.Model):
     snapshot_digest = models.CharField(max_length=32, blank=True, editable=False)
     # Bumped on every change a viewer can see; pages poll with it and get 204 when unchanged.
     revision = models.PositiveIntegerField(default=0)
+    # The parent-task failure ocpdash last retried the parent for, after its child task recovered
+    # (OCP may leave the parent's 'Wait dag success' failed): retried once per failure.
+    parent_retry_key = models.CharField(max_length=64, blank=True, editable=False)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -93,6 +108,12 @@ class Upgrade(models.Model):
                 name="one_active_upgrade_per_cluster",
                 violation_error_message="This cluster already has an active upgrade.",
             ),
+            models.UniqueConstraint(
+                fields=["pair_key"],
+                condition=Q(state__in=ACTIVE_STATES),
+                name="one_active_upgrade_per_pair",
+                violation_error_message="This cluster's primary/standby pair already has an active upgrade.",
+            ),
         ]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="upgrade_history"),
@@ -106,6 +127,11 @@ class Upgrade(models.Model):
 
     def __str__(self) -> str:
         return f"Upgrade #{self.pk} {self.cluster.name} {self.from_version} → {self.to_version}"
+
+    def save(self, *args, **kwargs):
+        if self.pair_key is None and self.cluster_id is not None:
+            self.pair_key = self.cluster.primary_id or self.cluster_id
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:
@@ -134,6 +160,8 @@ class UpgradeTask(models.Model):
         null=True, blank=True, help_text="OCP id of the parent's 'Wait dag success' step"
     )
     binary_version = models.CharField(max_length=100, blank=True)
+    cluster_ocp_id = models.BigIntegerField(null=True, blank=True, help_text="The OCP cluster it runs on")
+    task_type = models.CharField(max_length=30, blank=True)
     prohibit_rollback = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -179,18 +207,30 @@ class UpgradeStep(models.Model):
 
     @property
     def display_status(self) -> str:
-        """OCP has no SKIPPED/CANCELED status: they are SUCCESSFUL+SKIP and FAILED+CANCEL."""
-        if self.status == "SUCCESSFUL" and self.operation == "SKIP":
-            return "SKIPPED"
-        if self.status == "FAILED" and self.operation == "CANCEL":
-            return "CANCELED"
-        return self.status
+        """OCP has no SKIPPED/CANCELED status: they are SUCCESSFUL+SKIP and FAILED+CANCEL. A
+        rollback shows on the steps it touched: rolling back, rolled back (PENDING+ROLLBACK), its
+        failure (FAILED+ROLLBACK) and a skip during it (ROLLBACK_SKIP)."""
+        return display_status(self.status, self.operation)
 
     @property
     def duration(self):
         if not self.started_at:
             return None
         return (self.finished_at or timezone.now()) - self.started_at
+
+
+def display_status(status: str, operation: str) -> str:
+    if status == "SUCCESSFUL" and operation == "SKIP":
+        return "SKIPPED"
+    if status == "FAILED" and operation == "CANCEL":
+        return "CANCELED"
+    if operation == "ROLLBACK":
+        return {"FAILED": "ROLLBACK_FAILED", "PENDING": "ROLLED_BACK", "RUNNING": "ROLLING_BACK"}.get(
+            status, status
+        )
+    if operation == "ROLLBACK_SKIP" and status in ("PENDING", "READY", "SUCCESSFUL"):
+        return "ROLLBACK_SKIPPED"
+    return status
 
 
 class UpgradeEvent(models.Model):

@@ -14,19 +14,18 @@ from functools import cache
 
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ocpdash.ocp import OcpAuthError, OcpError, OcpRateLimited, TaskInstance
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades import events, lease
-from ocpdash.upgrades.dag import topological_order
+from ocpdash.upgrades.children import WAIT_CHILD, Adopted
 from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
+from ocpdash.upgrades.reading import Snapshot, fetch
 
 log = logging.getLogger(__name__)
-SUBMIT_CHILD = "Submit cluster upgrade task"
-WAIT_CHILD = "Wait dag success"
 STEP_FIELDS = (
     "name",
     "description",
@@ -56,10 +55,12 @@ POLL_FIELDS = (
     "ocp_fault",
     "poll_failures",
     "ocp_unreachable_since",
+    "parent_retry_key",
     "cluster",
 )
 CLUSTER_FIELDS = ("ocp_id", "site")  # its id is the upgrade's cluster_id
-SITE_FIELDS = ("base_url", "updated_at")  # its id is the cluster's site_id
+# Its id is the cluster's site_id; the credential guard's state is read with every poll.
+SITE_FIELDS = ("base_url", "updated_at", "auth_failures", "auth_refused_since")
 
 
 def _columns(model, alias: str, names, prefix: str = "") -> list[str]:
@@ -80,16 +81,6 @@ def _read_upgrade_sql() -> str:
         f"JOIN {cluster.db_table} c ON c.{cluster.pk.column} = u.{upgrade.get_field('cluster').column} "
         f"JOIN {site.db_table} s ON s.{site.pk.column} = c.{cluster.get_field('site').column} "
         f"WHERE u.{upgrade.pk.column} = %s"
-    )
-
-
-@cache
-def _read_children_sql() -> str:
-    task = UpgradeTask._meta
-    return (
-        f"SELECT {task.get_field('ocp_task_id').column}, {task.get_field('status').column} "  # noqa: S608
-        f"FROM {task.db_table} WHERE {task.get_field('upgrade').column} = %s "
-        f"AND {task.get_field('is_parent').column} = %s"
     )
 
 
@@ -122,13 +113,6 @@ def _partial(model, row: Upgrade, prefix: str, names, **known):
     return model.from_db(row._state.db, ordered, [values[attname] for attname in ordered])
 
 
-def _tracked_children(upgrade_id: int) -> dict[int, str]:
-    """Each child task this upgrade already follows, with its last stored status."""
-    with connection.cursor() as cursor:
-        cursor.execute(_read_children_sql(), [upgrade_id, False])
-        return dict(cursor.fetchall())
-
-
 def enqueue_poll(upgrade_id: int, countdown: float | None = None) -> None:
     from ocpdash.upgrades.tasks import poll_upgrade
 
@@ -146,60 +130,55 @@ def run_poll(upgrade_id: int) -> float | None:
     if token is None:
         return None
     upgrade = load_for_poll(upgrade_id)
+    site = upgrade.cluster.site
+    client = site.shared_client(max_retries=0)
+    client.observer.refresh(site.auth_failures, site.auth_refused_since)  # the credential guard
     try:
-        parent, children = fetch(upgrade.cluster.site.shared_client(max_retries=0), upgrade)
+        snapshot = fetch(client, upgrade)
+        if not _retry_parent_if_left_failed(client, upgrade, token, snapshot):
+            return None  # lost the lease meanwhile
     except OcpError as exc:
         return _fault(upgrade, token, exc)
-    digest = snapshot_digest(parent, children)
-    state = _state_for(parent, upgrade.state)
+    digest = snapshot_digest(snapshot.parent, snapshot.children)
+    state = snapshot.state(upgrade.state)
     if digest == upgrade.snapshot_digest and state == upgrade.state and not upgrade.ocp_fault:
         return _unchanged(upgrade, token)  # most polls: OCP says what it said last time
     if state not in POLLED_STATES:
-        _refresh_cluster(upgrade)  # before the state says "finished", so the cluster shows the new version
-    due = apply_snapshot(upgrade, token, parent, children, digest)
+        _refresh_clusters(upgrade)  # before the state says "finished", so the clusters show the new version
+    due = apply_snapshot(upgrade, token, snapshot, digest)
     if due is None:
         return None  # finished, or lost the lease meanwhile (whoever has it carries on)
     return _seconds_until(due)
 
 
-def fetch(client, upgrade: Upgrade) -> tuple[TaskInstance, list[tuple[TaskInstance, int | None]]]:
-    """The parent task, and each child task with the id of the 'Wait dag success' step it belongs to."""
-    parent = client.get_task(upgrade.ocp_task_id)
-    tracked = _tracked_children(upgrade.pk)
-    order = topological_order({s.id: s.upstreams for s in parent.subtasks})
-    by_id = {s.id: s for s in parent.subtasks}
-    waits = [i for i in order if by_id[i].name == WAIT_CHILD]
-    started = sum(
-        1 for i in order if by_id[i].name == SUBMIT_CHILD and by_id[i].status not in ("PENDING", "READY")
+def _retry_parent_if_left_failed(client, upgrade: Upgrade, token: str, snapshot: Snapshot) -> bool:
+    """OCP may leave the parent's 'Wait dag success' failed after its child was retried and
+    succeeded (its docs are silent): then ocpdash retries the parent task, once per such failure,
+    and says so. Returns False when the lease was lost."""
+    key = snapshot.parent_retry_key()
+    if not key or key == upgrade.parent_retry_key:
+        return True
+    if not Upgrade.objects.filter(pk=upgrade.pk, lease_owner=token).update(parent_retry_key=key):
+        return False
+    upgrade.parent_retry_key = key
+    parent = snapshot.parent
+    events.record(
+        upgrade.pk,
+        UpgradeEvent.Kind.OPERATION,
+        f"OCP left the parent task #{parent.id} failed at '{WAIT_CHILD}' although the child task it "
+        "waited for has succeeded; ocpdash retries the parent task.",
+        ocp_task_id=parent.id,
     )
-    child_ids = sorted(tracked)
-    if len(child_ids) < started:
-        child_ids += _discover_children(client, upgrade, parent, set(child_ids), started - len(child_ids))
-    children = []
-    rolling_back = parent.operation == "ROLLBACK"
-    for index, child_id in enumerate(child_ids):
-        if tracked.get(child_id) == "SUCCESSFUL" and not rolling_back:
-            continue  # finished children do not change any more
-        wait_id = waits[index] if index < len(waits) else None
-        children.append((client.get_task(child_id), wait_id))
-    return parent, children
-
-
-def _discover_children(
-    client, upgrade: Upgrade, parent: TaskInstance, known: set[int], wanted: int
-) -> list[int]:
-    """Child tasks are not linked from the parent in OCP's API: they are the cluster's tasks
-    created after the parent, other than upgrade parents, not yet claimed by anyone."""
-    claimed = set(UpgradeTask.objects.exclude(upgrade=upgrade).values_list("ocp_task_id", flat=True))
-    found = [
-        summary.id
-        for summary in client.list_tasks(cluster_id=upgrade.cluster.ocp_id, page_size=50, max_pages=1)
-        if summary.id > parent.id
-        and summary.id not in known
-        and summary.id not in claimed
-        and summary.name != parent.name
-    ]
-    return sorted(found)[:wanted]
+    try:
+        client.retry_task(parent.id)
+    except OcpError as exc:
+        events.record(
+            upgrade.pk,
+            UpgradeEvent.Kind.ERROR,
+            f"Retrying the parent task #{parent.id} did not work ({exc.message}); retry the task from "
+            "this page.",
+        )
+    return True
 
 
 def snapshot_digest(parent: TaskInstance, children) -> str:
@@ -228,16 +207,19 @@ def next_due(previous_due, now, interval: float):
     return max(fixed_rate, now + timedelta(seconds=0.5 * interval))
 
 
-def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children, digest: str):
+def apply_snapshot(upgrade: Upgrade, token: str, snapshot: Snapshot, digest: str):
     """Store what OCP said. Returns when the next poll is due, or None when the upgrade no longer
     needs polling or the lease was lost."""
     now = timezone.now()
+    parent = snapshot.parent
     with transaction.atomic():
         current = Upgrade.objects.filter(pk=upgrade.pk, lease_owner=token).first()
         if current is None:
             return None
-        store_tasks(upgrade.pk, parent, children)
-        state = _state_for(parent, current.state)
+        for adopted in snapshot.adopted.values():
+            events.record(upgrade.pk, UpgradeEvent.Kind.INFO, adopted.why, ocp_task_id=adopted.task.id)
+        store_tasks(upgrade.pk, parent, snapshot.children, snapshot.adopted)
+        state = snapshot.state(current.state)
         fields = {
             "ocp_task_status": parent.status or "",
             "ocp_task_operation": parent.operation or "",
@@ -264,16 +246,6 @@ def apply_snapshot(upgrade: Upgrade, token: str, parent: TaskInstance, children,
     return due
 
 
-def _state_for(parent: TaskInstance, current: str) -> str:
-    if parent.status == "RUNNING":
-        return State.RUNNING
-    if parent.status == "FAILED":
-        return State.FAILED
-    if parent.status == "SUCCESSFUL":
-        return State.ROLLED_BACK if parent.operation == "ROLLBACK" else State.SUCCESSFUL
-    return current  # a status this version does not know: keep following
-
-
 def _failure_message(upgrade_id: int) -> str:
     failed = list(UpgradeStep.objects.filter(upgrade_id=upgrade_id, status="FAILED").order_by("-ocp_task_id"))
     if not failed:
@@ -282,12 +254,15 @@ def _failure_message(upgrade_id: int) -> str:
     return f"step {names} failed in OCP. Retry or skip it, or roll back where OCP allows."
 
 
-def store_tasks(upgrade_id: int, parent: TaskInstance, children) -> None:
+def store_tasks(
+    upgrade_id: int, parent: TaskInstance, children, adopted: dict[int, Adopted] | None = None
+) -> None:
     """Upsert the task rows and steps; append an event for every step status change."""
     known = {t.ocp_task_id: t for t in UpgradeTask.objects.filter(upgrade_id=upgrade_id)}
     _store_task(upgrade_id, known.get(parent.id), parent, is_parent=True, wait_id=None)
     for child, wait_id in children:
-        _store_task(upgrade_id, known.get(child.id), child, is_parent=False, wait_id=wait_id)
+        found = (adopted or {}).get(child.id)
+        _store_task(upgrade_id, known.get(child.id), child, is_parent=False, wait_id=wait_id, adopted=found)
     existing = {s.ocp_subtask_id: s for s in UpgradeStep.objects.filter(upgrade_id=upgrade_id)}
     new_steps, changed = [], []
     for task in [parent, *(child for child, _ in children)]:
@@ -321,9 +296,11 @@ def _visible_change(step: UpgradeStep, values: dict) -> bool:
     return step.run_time > 0 and values["run_time"] > step.run_time
 
 
-def _store_task(upgrade_id: int, row, task: TaskInstance, *, is_parent: bool, wait_id: int | None) -> None:
+def _store_task(
+    upgrade_id: int, row, task: TaskInstance, *, is_parent: bool, wait_id: int | None, adopted=None
+) -> None:
     """Create or update the task's row; an unchanged task costs no write (most polls change nothing)."""
-    binary = task.context.string_map.get("upgrade_version", "")
+    binary = task.context.string_map.get("upgrade_version", "") or (adopted.binary_version if adopted else "")
     defaults = {
         "name": task.name or f"task {task.id}",
         "status": task.status or "",
@@ -337,6 +314,10 @@ def _store_task(upgrade_id: int, row, task: TaskInstance, *, is_parent: bool, wa
         defaults["parent_subtask_id"] = wait_id
     if binary:
         defaults["binary_version"] = binary
+    if adopted is not None:
+        defaults["cluster_ocp_id"] = adopted.cluster_id
+    if task.type:
+        defaults["task_type"] = task.type
     if row is None:
         UpgradeTask.objects.create(upgrade_id=upgrade_id, ocp_task_id=task.id, **defaults)
         return
@@ -410,12 +391,17 @@ def _fault(upgrade: Upgrade, token: str, exc: OcpError) -> float:
     return delay
 
 
-def _refresh_cluster(upgrade: Upgrade) -> None:
+def _refresh_clusters(upgrade: Upgrade) -> None:
+    """Re-read the cluster, and every other member of its pair, from OCP."""
     from ocpdash.sites.sync import refresh_cluster
 
-    try:
-        refresh_cluster(Cluster.objects.select_related("site").get(pk=upgrade.cluster_id))
-    except OcpError as exc:
-        events.record(
-            upgrade.pk, UpgradeEvent.Kind.INFO, f"Could not refresh the cluster from OCP: {exc.message}"
-        )
+    ids = [upgrade.cluster_id, *upgrade.also_upgrades.values_list("pk", flat=True)]
+    for cluster in Cluster.objects.select_related("site").filter(pk__in=ids):
+        try:
+            refresh_cluster(cluster)
+        except OcpError as exc:
+            events.record(
+                upgrade.pk,
+                UpgradeEvent.Kind.INFO,
+                f"Could not refresh cluster {cluster.name} from OCP: {exc.message}",
+            )

@@ -1,4 +1,8 @@
-"""Pre-check: everything OCP would refuse, checked before anything is sent, in one report."""
+"""Pre-check: everything OCP would refuse, checked before anything is sent, in one report.
+
+A check fails (nothing may be sent), warns (OCP decides; the operator should know) or passes. A
+cluster in a primary/standby pair is checked with every member, since OCP upgrades them together.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,19 @@ from django.conf import settings
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.ocp import OcpError, OcpNotFound
-from ocpdash.ocp.upgrade_path import DepGraph, NoUpgradePath, load_dep_graph
+from ocpdash.ocp.platform import rpm_family
+from ocpdash.ocp.types import MANUAL
+from ocpdash.ocp.upgrade_path import DepSource, NoUpgradePath, default_graph_for, graph_from_text
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.models import Upgrade
+from ocpdash.upgrades.options import UpgradeOptions
+
+OK, WARNING, ERROR = "ok", "warning", "error"
+# OceanBase server RPMs (OCP's package type OB_SERVER_INSTALL_PACKAGE); obproxy, agents and
+# oceanbase-ce-libs are not upgrade targets.
+SERVER_PACKAGE_NAMES = ("oceanbase", "oceanbase-ce", "oceanbase-standalone")
+SERVER_PACKAGE_TYPE = "OB_SERVER_INSTALL_PACKAGE"
 
 
 @dataclass
@@ -20,6 +33,10 @@ class Check:
     key: str
     ok: bool
     message: str
+    level: str = ""
+
+    def __post_init__(self) -> None:
+        self.level = self.level or (OK if self.ok else ERROR)
 
 
 @dataclass
@@ -29,6 +46,7 @@ class PathStep:
     file_name: str = ""
     in_ocp: bool = False
     in_catalog: bool = False
+    missing: list[str] = field(default_factory=list)  # "<arch>/<family>" platforms without an RPM in OCP
 
 
 @dataclass
@@ -39,6 +57,9 @@ class PrecheckReport:
     to_version: str
     checks: list[Check] = field(default_factory=list)
     path: list[PathStep] = field(default_factory=list)
+    route_source: str = ""
+    options: UpgradeOptions = field(default_factory=UpgradeOptions)
+    pair: list[Cluster] = field(default_factory=list)  # every cluster the upgrade upgrades, standby first
 
     @property
     def ok(self) -> bool:
@@ -49,12 +70,23 @@ class PrecheckReport:
         return [check for check in self.checks if not check.ok]
 
     @property
+    def warnings(self) -> list[Check]:
+        return [check for check in self.checks if check.level == WARNING]
+
+    @property
     def missing_rpms(self) -> list[PathStep]:
         return [step for step in self.path if step.binary and not step.in_ocp]
+
+    @property
+    def also_upgrades(self) -> list[Cluster]:
+        return [member for member in self.pair if member.pk != self.cluster_id]
 
     def add(self, key: str, ok: bool, message: str) -> bool:
         self.checks.append(Check(key, ok, message))
         return ok
+
+    def warn(self, key: str, message: str) -> None:
+        self.checks.append(Check(key, True, message, WARNING))
 
     def as_dict(self) -> dict:
         return {
@@ -64,43 +96,91 @@ class PrecheckReport:
             "from_version": self.from_version,
             "to_version": self.to_version,
             "checks": [vars(c) for c in self.checks],
+            "warnings": [c.message for c in self.warnings],
             "path": [vars(s) for s in self.path],
+            "route_source": self.route_source,
             "missing_rpms": [s.file_name or s.version for s in self.missing_rpms],
+            "options": self.options.as_dict(),
+            "also_upgrades": [
+                {"id": c.pk, "name": c.name, "role": c.cluster_type} for c in self.also_upgrades
+            ],
         }
 
 
-@lru_cache(maxsize=4)
-def _graph(path: str) -> DepGraph:
-    return load_dep_graph(path or None)
+@lru_cache(maxsize=64)
+def _dep_source(target: str, package_file: str, override: str) -> DepSource:
+    if package_file:
+        return graph_from_text(package_file, "the RPM's own oceanbase_upgrade_dep.yml")
+    if override:
+        with open(override, encoding="utf-8") as handle:
+            return graph_from_text(handle.read(), f"OCPDASH_UPGRADE_DEP_FILE ({override})")
+    return default_graph_for(target)
 
 
-def dep_graph() -> DepGraph:
-    return _graph(settings.OCPDASH_UPGRADE_DEP_FILE)
+def dep_source(package: RpmPackage) -> DepSource:
+    """Where the path comes from, as OCP takes it: the target RPM's own dependency file when the
+    catalog holds it, else ``OCPDASH_UPGRADE_DEP_FILE``, else the bundled upstream file."""
+    return _dep_source(package.full_version, package.upgrade_dep_file, settings.OCPDASH_UPGRADE_DEP_FILE)
 
 
-def precheck(user, cluster: Cluster, package: RpmPackage, *, exclude_upgrade_id: int | None = None):
-    """Check that ``user`` may upgrade ``cluster`` to ``package`` and that OCP will accept it."""
+def precheck(
+    user,
+    cluster: Cluster,
+    package: RpmPackage,
+    options: UpgradeOptions | None = None,
+    *,
+    exclude_upgrade_id: int | None = None,
+) -> PrecheckReport:
+    """Check that ``user`` may upgrade ``cluster`` (and its pair) to ``package`` with ``options``,
+    and that OCP will accept it."""
     report = PrecheckReport(cluster.pk, package.pk, cluster.version, package.full_version)
+    report.pair = cluster.pair_members()
+    report.options = (options or UpgradeOptions()).resolved(cluster.pair_root)
+    allowed = user.has_perm("upgrades.submit_upgrade")
     report.add(
         "permission",
-        user.has_perm("upgrades.submit_upgrade"),
+        allowed,
         "You may submit upgrades."
-        if user.has_perm("upgrades.submit_upgrade")
+        if allowed
         else "You are not allowed to submit upgrades (ask an admin for the Operators role).",
     )
-    active = Upgrade.objects.active().filter(cluster=cluster).exclude(pk=exclude_upgrade_id).first()
-    report.add(
-        "no_active_upgrade",
-        active is None,
-        "No other upgrade of this cluster is in progress here."
-        if active is None
-        else f"Upgrade #{active.pk} of this cluster is still {active.get_state_display().lower()}; "
-        "finish or close it first.",
-    )
+    _check_active(report, cluster, exclude_upgrade_id)
+    _check_pair(report)
     _check_package(report, cluster, package)
+    _check_options(report, cluster, options or UpgradeOptions())
     _check_version_and_path(report, cluster, package)
     _check_ocp(report, cluster, package)
     return report
+
+
+def _check_active(report: PrecheckReport, cluster: Cluster, exclude_upgrade_id: int | None) -> None:
+    pair_key = cluster.primary_id or cluster.pk
+    active = Upgrade.objects.active().filter(pair_key=pair_key).exclude(pk=exclude_upgrade_id).first()
+    if active is None:
+        report.add(
+            "no_active_upgrade", True, "No other upgrade of this cluster or its pair is in progress here."
+        )
+        return
+    whose = "this cluster" if active.cluster_id == cluster.pk else f"its pair member {active.cluster.name}"
+    report.add(
+        "no_active_upgrade",
+        False,
+        f"Upgrade #{active.pk} of {whose} is still {active.get_state_display().lower()}; "
+        "finish or close it first.",
+    )
+
+
+def _check_pair(report: PrecheckReport) -> None:
+    others = report.also_upgrades
+    if not others:
+        return
+    names = ", ".join(f"{c.cluster_type.lower() or 'member'} {c.name}" for c in others)
+    report.add(
+        "pair",
+        True,
+        f"This also upgrades {names}: OCP upgrades both members of a primary/standby pair in one task, "
+        f"the standby first ({' → '.join(c.name for c in report.pair)}).",
+    )
 
 
 def _check_package(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
@@ -111,6 +191,8 @@ def _check_package(report: PrecheckReport, cluster: Cluster, package: RpmPackage
         if package.enabled
         else "The package is disabled in the catalog; a catalog admin must enable it.",
     )
+    if package.name not in SERVER_PACKAGE_NAMES:
+        report.add("server_package", False, f"{package.file_name} is not an OceanBase server RPM.")
     if not cluster.architecture:
         report.add(
             "architecture", False, "The cluster's CPU architecture is unknown; sync it from OCP first."
@@ -123,14 +205,64 @@ def _check_package(report: PrecheckReport, cluster: Cluster, package: RpmPackage
             f"The package is built for {package.arch}"
             + (", like the cluster." if same else f" but the cluster runs on {cluster.architecture}."),
         )
-    if cluster.operating_system:
-        same = package.dist == cluster.operating_system
+    _check_platform(report, cluster, package)
+
+
+def _check_platform(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
+    """The package's EL family against the hosts': a clear mismatch refuses; what ocpdash cannot
+    tell (an OS it cannot map, obd's compatibility choices) is left to OCP, with a warning."""
+    platform, family = cluster.platform, rpm_family(package.dist)
+    if not cluster.operating_system and not cluster.kernel:
+        report.warn(
+            "operating_system", "The hosts' operating system is unknown; OCP checks it when it upgrades."
+        )
+    elif family is None or platform.family is None:
+        report.warn(
+            "operating_system",
+            f"ocpdash cannot tell which RPM build ({package.dist}) hosts running {platform.described_as} "
+            "take; OCP checks it when it upgrades.",
+        )
+    elif family == platform.family:
         report.add(
             "operating_system",
-            same,
-            f"The package is for {package.dist}"
-            + (", like the cluster's hosts." if same else f" but the hosts run {cluster.operating_system}."),
+            True,
+            f"The package is for {package.dist}, which hosts running {platform.described_as} take.",
         )
+    elif not platform.certain:
+        report.warn(
+            "operating_system",
+            f"The package is for {package.dist}; obd installs {platform.family} packages on "
+            f"{platform.described_as}. OCP checks it when it upgrades.",
+        )
+    else:
+        report.add(
+            "operating_system",
+            False,
+            f"The package is for {package.dist} but the hosts run {platform.described_as} "
+            f"({platform.family}); choose the {platform.family} build.",
+        )
+
+
+def _check_options(report: PrecheckReport, cluster: Cluster, options: UpgradeOptions) -> None:
+    primary = cluster.pair_root
+    problems = options.problems(primary, primary.site.ocp_release)
+    resolved = report.options
+    if problems:
+        report.add("options", False, " ".join(problems))
+        return
+    how = "Rolling upgrade" if resolved.upgrade_mode == "ROLLING" else "Downtime upgrade (all zones at once)"
+    if resolved.upgrade_mode == "ROLLING" and resolved.zone_order:
+        how += ", zones in this order: " + " → ".join(resolved.zone_order)
+    if resolved.freeze_server:
+        how += ", with a minor compaction before each zone stops"
+    if primary.site.ocp_release is None:
+        report.warn(
+            "options",
+            f"{how}. OCP's version at site {primary.site.name} is not known yet (it is read on every "
+            "sync): ocpdash sends OCP ≤ 4.2's request and OCP 4.3's if OCP asks for it.",
+        )
+    else:
+        report.add("options", True, how + ".")
 
 
 def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
@@ -147,69 +279,119 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
         if newer
         else f"{package.full_version} is not newer than the cluster's {cluster.version}.",
     )
+    for member in report.also_upgrades:
+        if not _newer_than(package.ob_version, member.version):
+            report.add(
+                "pair_versions",
+                False,
+                f"{member.name} (in the same pair) runs {member.version or 'an unknown version'}, which "
+                f"{package.full_version} is not newer than; sync the clusters or upgrade it first.",
+            )
     if not newer:
         return
     try:
-        route = dep_graph().shortest_path(cluster.version, package.full_version)
-    except NoUpgradePath as exc:
-        report.add("upgrade_path", False, exc.message)
+        source = dep_source(package)
+        route = source.route(cluster.version, package.full_version)
+    except (NoUpgradePath, ValueError) as exc:
+        report.add("upgrade_path", False, getattr(exc, "message", str(exc)))
         return
-    binaries = set(route.binary_versions)
-    report.path = [PathStep(version, version in binaries) for version in route.versions]
-    report.add("upgrade_path", True, "Upgrade path: " + " → ".join([cluster.version, *route.versions]))
+    report.route_source = source.label
+    report.path = [PathStep(stop.version, stop.binary) for stop in route.stops]
+    stops = " → ".join(
+        [cluster.version, *(s.version + (" (binary)" if s.binary else "") for s in route.stops)]
+    )
+    report.add("upgrade_path", True, f"Upgrade path: {stops} (from {source.label}).")
+
+
+def _newer_than(candidate: ObVersion, version: str) -> bool:
+    try:
+        return is_newer(candidate, ObVersion.parse(version))
+    except ValueError:
+        return False
 
 
 def _check_ocp(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
-    """Live checks against OCP: cluster state, running tasks, and the RPMs on the path."""
+    """Live checks against OCP: every pair member's state and running tasks, and the RPMs on the path."""
     try:
         with cluster.site.client(max_retries=1) as client:
-            remote = client.get_cluster(cluster.ocp_id)
-            running = client.list_tasks(cluster_id=cluster.ocp_id, status="RUNNING", page_size=5, max_pages=1)
-            ocp_packages = client.list_packages(architecture=package.arch) if report.path else []
+            for member in report.pair:
+                _check_member(report, client, member)
+            ocp_packages = client.list_packages() if report.path else []
     except OcpNotFound:
         report.add("cluster_known", False, "OCP does not know this cluster any more; sync clusters.")
         return
     except OcpError as exc:
         report.add("ocp_reachable", False, f"Could not check with OCP: {exc.message}")
         return
-    status = remote.status or "unknown"
-    report.add(
-        "cluster_running",
-        status == "RUNNING",
-        "The cluster is RUNNING in OCP."
-        if status == "RUNNING"
-        else f"The cluster is {status} in OCP; it must be RUNNING to upgrade.",
-    )
-    report.add(
-        "no_running_task",
-        not running,
-        "No OCP task is running on the cluster."
-        if not running
-        else f"OCP task #{running[0].id} '{running[0].name}' is still running on the cluster.",
-    )
     _check_path_rpms(report, package, ocp_packages)
 
 
+def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
+    remote = client.get_cluster(member.ocp_id, name=member.name)
+    status = remote.status or "unknown"
+    who = "The cluster" if member.pk == report.cluster_id else f"{member.name} (same pair)"
+    key = "cluster_running" if member.pk == report.cluster_id else f"cluster_running:{member.name}"
+    report.add(
+        key,
+        status == "RUNNING",
+        f"{who} is RUNNING in OCP."
+        if status == "RUNNING"
+        else f"{who} is {status} in OCP; it must be RUNNING.",
+    )
+    running = client.list_tasks(cluster_id=member.ocp_id, status="RUNNING", page_size=20, max_pages=1)
+    manual = {
+        t.id
+        for t in client.list_tasks(
+            cluster_id=member.ocp_id, status="RUNNING", type=MANUAL, page_size=20, max_pages=1
+        )
+    }
+    blocking = [t for t in running if t.id in manual]
+    key = "no_running_task" if member.pk == report.cluster_id else f"no_running_task:{member.name}"
+    report.add(
+        key,
+        not blocking,
+        f"No operator's OCP task is running on {member.name}."
+        if not blocking
+        else f"OCP task #{blocking[0].id} '{blocking[0].name}' is still running on {member.name}; "
+        "OCP refuses an upgrade until it ends.",
+    )
+    system = [t for t in running if t.id not in manual]
+    if system:
+        names = ", ".join(f"#{t.id} '{t.name}'" for t in system[:3])
+        report.warn(
+            f"system_tasks:{member.name}",
+            f"OCP's own task(s) {names} are running on {member.name}; if OCP says the cluster is busy, "
+            "ocpdash submits again when they end.",
+        )
+
+
 def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) -> None:
+    """Every binary stop needs an RPM in OCP for each platform (arch and EL family) of the pair."""
     if not report.path:
         return
-    catalog = RpmPackage.objects.filter(arch=package.arch, dist=package.dist, name=package.name)
+    platforms = _platforms(report, package)
+    servers = [p for p in ocp_packages if _server_rpm(p)]
+    catalog = list(RpmPackage.objects.filter(name=package.name))
     for step in report.path:
         if not step.binary:
             continue
         target = ObVersion.parse(step.version)
-        in_ocp = [
-            p
-            for p in ocp_packages
-            if p.full_version
-            and _same(p.full_version, target)
-            and p.architecture == package.arch
-            and (p.operating_system or package.dist) == package.dist
-        ]
-        in_catalog = [p for p in catalog if _same(p.full_version, target)]
-        step.in_ocp, step.in_catalog = bool(in_ocp), bool(in_catalog)
-        names = [p.file_name for p in in_ocp] or [p.file_name for p in in_catalog]
-        step.file_name = names[0] if names else ""
+        for arch, family in platforms:
+            found = [
+                p
+                for p in servers
+                if _fits(p.full_version, target, p.architecture, p.operating_system, arch, family)
+            ]
+            if (arch, family) == platforms[0]:
+                in_catalog = [
+                    p for p in catalog if _fits(p.full_version, target, p.arch, p.dist, arch, family)
+                ]
+                step.in_catalog = bool(in_catalog)
+                names = [p.file_name for p in found] or [p.file_name for p in in_catalog]
+                step.file_name = names[0] if names else ""
+            if not found:
+                step.missing.append(f"{arch}/{family}")
+        step.in_ocp = not step.missing
     missing = report.missing_rpms
     report.add(
         "rpms_uploaded",
@@ -217,8 +399,42 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
         "Every RPM on the path is uploaded to OCP."
         if not missing
         else "Upload to OCP first: "
-        + ", ".join(s.file_name or f"an RPM of {s.version} for {package.arch}" for s in missing),
+        + ", ".join(
+            (s.file_name or f"an RPM of {s.version}") + f" ({', '.join(s.missing)})" for s in missing
+        ),
     )
+
+
+def _platforms(report: PrecheckReport, package: RpmPackage) -> list[tuple[str, str]]:
+    """(arch, EL family) of the package first, then of every other pair member that differs."""
+    first = (package.arch, rpm_family(package.dist) or package.dist)
+    found = [first]
+    for member in report.also_upgrades:
+        platform = (member.architecture or package.arch, member.platform.family or first[1])
+        if platform not in found:
+            found.append(platform)
+    return found
+
+
+def _server_rpm(pkg) -> bool:
+    """An OceanBase server RPM whose version parses (OCP lists obproxy, agents and more too)."""
+    if pkg.type and pkg.type != SERVER_PACKAGE_TYPE:
+        return False
+    if pkg.name and pkg.name not in SERVER_PACKAGE_NAMES:
+        return False
+    try:
+        ObVersion.parse(pkg.full_version or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _fits(full_version, target: ObVersion, arch, dist, want_arch: str, want_family: str) -> bool:
+    if not full_version or arch != want_arch:
+        return False
+    if dist and (rpm_family(dist) or dist) != want_family:
+        return False
+    return _same(full_version, target)
 
 
 def is_newer(candidate: ObVersion, current: ObVersion) -> bool:
@@ -230,7 +446,10 @@ def is_newer(candidate: ObVersion, current: ObVersion) -> bool:
 
 
 def _same(full_version: str, target: ObVersion) -> bool:
-    candidate = ObVersion.parse(full_version)
+    try:
+        candidate = ObVersion.parse(full_version)
+    except ValueError:
+        return False
     if target.build is None:
         return candidate.same_release(target)
-    return candidate == target
+    return candidate.release == target.release and candidate.build == target.build

@@ -5,6 +5,7 @@ from ocpdash.web.views import actions, clusters, dashboard, history, upgrades
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("clusters/sync/", dashboard.sync_clusters, name="sync_clusters"),
+    path("sites/<int:pk>/resume/", dashboard.resume_site, name="resume_site"),
     path("clusters/<int:pk>/", clusters.cluster_detail, name="cluster"),
     path("clusters/<int:pk>/upgrade/", clusters.upgrade_form, name="upgrade_form"),
     path("clusters/<int:pk>/upgrade/precheck/", clusters.precheck_fragment, name="upgrade_precheck"),

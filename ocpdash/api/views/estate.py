@@ -13,6 +13,7 @@ from ocpdash.api import serializers as s
 from ocpdash.api.permissions import ActionPermission
 from ocpdash.api.views.base import ApiViewSet
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.sites.guard import resume
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.sites.sync import sync_all_sites
 
@@ -36,12 +37,24 @@ class SiteViewSet(
 
     queryset = OcpSite.objects.all()
     serializer_class = s.SiteSerializer
-    action_perms = {a: ADMIN for a in ("list", "retrieve", "create", "update", "partial_update")}
+    action_perms = {
+        **{a: ADMIN for a in ("list", "retrieve", "create", "update", "partial_update")},
+        "resume": ["upgrades.operate_upgrade"],
+    }
+
+    @extend_schema(request=None, responses=s.SiteSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """ "Try again" after OCP refused ocpdash's credentials: calls to the site resume."""
+        site = self.get_object()
+        resume(site)
+        site.refresh_from_db()
+        return Response(s.SiteSerializer(site).data)
 
 
 @extend_schema(parameters=[_param("site", OpenApiTypes.INT), _param("q", description="Name contains")])
 class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    queryset = Cluster.objects.select_related("site")
+    queryset = Cluster.objects.select_related("site", "primary")
     action_perms = {"list": CLUSTER_VIEW, "retrieve": CLUSTER_VIEW, "sync": ["upgrades.submit_upgrade"]}
 
     def get_serializer_class(self):

@@ -80,7 +80,9 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         if self.action == "list":
             return filter_upgrades(self.request.query_params)
         events = UpgradeEvent.objects.select_related("actor")
-        return Upgrade.objects.for_list().prefetch_related("steps", Prefetch("events", queryset=events))
+        return Upgrade.objects.for_list().prefetch_related(
+            "steps", "also_upgrades", Prefetch("events", queryset=events)
+        )
 
     def get_serializer_class(self):
         return s.UpgradeSerializer if self.action == "list" else s.UpgradeDetailSerializer
@@ -95,14 +97,16 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def precheck(self, request):
         """Run the pre-check without submitting anything; the report lists every check."""
         data = self._valid(s.UpgradeRequestSerializer, request)
-        report = precheck(request.user, data["cluster"], data["package"])
+        report = precheck(request.user, data["cluster"], data["package"], data["options"])
         return Response(report.as_dict())
 
     @extend_schema(request=s.SubmitRequestSerializer, responses={202: s.UpgradeDetailSerializer})
     def create(self, request):
         """Pre-check and submit an upgrade; 409 when the cluster already has an active one."""
         data = self._valid(s.SubmitRequestSerializer, request)
-        upgrade = submit_upgrade(request.user, data["cluster"], data["package"], reason=data["reason"])
+        upgrade = submit_upgrade(
+            request.user, data["cluster"], data["package"], reason=data["reason"], options=data["options"]
+        )
         upgrade = self.get_queryset().get(pk=upgrade.pk)
         return Response(s.UpgradeDetailSerializer(upgrade).data, status=status.HTTP_202_ACCEPTED)
 

@@ -19,6 +19,10 @@ STATUS_ICONS = {
     "CANCELING": "⊘",
     "SKIPPED": "↷",
     "CANCELED": "⊗",
+    "ROLLING_BACK": "↶",
+    "ROLLED_BACK": "⟲",
+    "ROLLBACK_FAILED": "✗",
+    "ROLLBACK_SKIPPED": "↷",
 }
 STATE_CLASSES = {
     "queued": "pending",

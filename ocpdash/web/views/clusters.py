@@ -6,28 +6,38 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.ocp.platform import rpm_family
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import NotAllowed, PrecheckFailed, UpgradeError
-from ocpdash.upgrades.models import Upgrade
+from ocpdash.upgrades.models import REASON_MAX_LENGTH, Upgrade
+from ocpdash.upgrades.options import OPTIONS_NEED_OCP, UpgradeOptions
 from ocpdash.upgrades.precheck import precheck
 from ocpdash.upgrades.submission import submit_upgrade
+from ocpdash.web.forms import UpgradeForm, UpgradeOptionsForm
 
 
 def cluster_detail(request, pk: int):
-    cluster = get_object_or_404(Cluster.objects.select_related("site"), pk=pk)
-    upgrades = Upgrade.objects.filter(cluster=cluster).for_rows().order_by("-created_at", "-id")[:50]
+    cluster = get_object_or_404(Cluster.objects.select_related("site", "primary"), pk=pk)
+    upgrades = (
+        Upgrade.objects.filter(Q(cluster=cluster) | Q(also_upgrades=cluster))
+        .distinct()
+        .for_rows()
+        .order_by("-created_at", "-id")[:50]
+    )
     return render(
         request,
         "web/cluster.html",
         {
             "cluster": cluster,
+            "pair": cluster.pair_members(),
             "upgrades": upgrades,
             "can_submit": request.user.has_perm("upgrades.submit_upgrade"),
         },
@@ -47,13 +57,15 @@ def package_choices(cluster: Cluster) -> list[Choice]:
     except ValueError:
         current = None
     choices = []
+    platform = cluster.platform
     for package in RpmPackage.objects.all():
+        family = rpm_family(package.dist)
         if not package.enabled:
             reason = "disabled in the catalog"
         elif cluster.architecture and package.arch != cluster.architecture:
             reason = f"built for {package.arch}, the cluster runs on {cluster.architecture}"
-        elif cluster.operating_system and package.dist != cluster.operating_system:
-            reason = f"for {package.dist}, the hosts run {cluster.operating_system}"
+        elif platform.certain and platform.family and family and family != platform.family:
+            reason = f"for {package.dist}, the hosts run {platform.described_as} ({platform.family})"
         elif current is None:
             reason = "the cluster's version is unknown"
         elif not package.ob_version > current:
@@ -74,37 +86,64 @@ def _submittable(request, pk: int) -> Cluster:
     return get_object_or_404(Cluster.objects.select_related("site"), pk=pk)
 
 
+def form_context(cluster: Cluster, data=None, selected: str = "") -> dict:
+    """The form's fixed parts: the packages, the pair, and the options OCP takes on this site."""
+    primary = cluster.pair_root
+    release = primary.site.ocp_release
+    resolved = UpgradeOptions().resolved(primary)
+    return {
+        "cluster": cluster,
+        "choices": package_choices(cluster),
+        "selected": selected,
+        "pair": cluster.pair_members(),
+        "ocp_version": primary.site.ocp_version,
+        "options_taken": release is None or release >= OPTIONS_NEED_OCP,
+        "default_mode": resolved.upgrade_mode,
+        "default_zone_order": ", ".join(primary.default_zone_order()),
+        "zones": primary.zone_names,
+        "options_form": UpgradeOptionsForm(data) if data is not None else UpgradeOptionsForm(),
+        "reason_max": REASON_MAX_LENGTH,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def upgrade_form(request, pk: int):
     cluster = _submittable(request, pk)
     if request.method == "POST":
         return _submit(request, cluster)
-    selected = request.GET.get("package", "")
-    context = {"cluster": cluster, "choices": package_choices(cluster), "selected": selected}
-    return render(request, "web/upgrade_form.html", context)
+    return render(
+        request, "web/upgrade_form.html", form_context(cluster, selected=request.GET.get("package", ""))
+    )
 
 
 def precheck_fragment(request, pk: int):
     cluster = _submittable(request, pk)
     package = _package(request.GET.get("package"))
-    report = precheck(request.user, cluster, package) if package else None
-    return render(request, "web/upgrade_form.html#precheck", {"cluster": cluster, "report": report})
+    options_form = UpgradeOptionsForm(request.GET)
+    context = {"cluster": cluster, "report": None, "error": ""}
+    if package is not None and options_form.is_valid():
+        context["report"] = precheck(request.user, cluster, package, options_form.options)
+    elif package is not None:
+        context["error"] = " ".join(options_form.non_field_errors()) or "Check the upgrade options."
+    return render(request, "web/upgrade_form.html#precheck", context)
 
 
 def _package(value) -> RpmPackage | None:
     try:
         return RpmPackage.objects.filter(pk=int(value)).first()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 def _submit(request, cluster: Cluster):
-    package = _package(request.POST.get("package"))
-    if package is None:
-        return _submit_error(request, cluster, "Choose a package first.", 400)
+    form = UpgradeForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return _submit_error(request, cluster, " ".join(dict.fromkeys(errors)), 400)
+    data = form.cleaned_data
     try:
         upgrade = submit_upgrade(
-            request.user, cluster, package, reason=request.POST.get("reason", "").strip()
+            request.user, cluster, data["package"], reason=data["reason"], options=form.options
         )
     except NotAllowed as exc:
         raise PermissionDenied(exc.message)
@@ -114,9 +153,7 @@ def _submit(request, cluster: Cluster):
         return _submit_error(request, cluster, exc.message, exc.http_status)
     url = reverse("upgrade", args=[upgrade.pk])
     if request.htmx:
-        response = HttpResponse()
-        response["HX-Redirect"] = url
-        return response
+        return HttpResponseClientRedirect(url)
     messages.success(request, f"Upgrade #{upgrade.pk} submitted.")
     return redirect(url)
 
@@ -125,5 +162,5 @@ def _submit_error(request, cluster: Cluster, message: str, status: int, report=N
     context = {"cluster": cluster, "error": message, "report": report}
     if request.htmx:
         return render(request, "web/upgrade_form.html#submit_result", context, status=status)
-    context.update(choices=package_choices(cluster), selected=request.POST.get("package", ""))
+    context = form_context(cluster, request.POST, request.POST.get("package", "")) | context
     return render(request, "web/upgrade_form.html", context, status=status)

@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from ocpdash.sites.guard import refused_message, resume
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.sites.sync import sync_all_sites
+from ocpdash.sites.tasks import sync_all_sites as sync_all_sites_task
 from ocpdash.upgrades.models import Upgrade
 
 
@@ -25,8 +27,9 @@ def dashboard(request):
         "clusters": _clusters(),
         "active_upgrades": _active(),
         "key": key,
-        "sites": OcpSite.objects.filter(enabled=True).order_by("name"),
+        "sites": _sites(),
         "can_sync": request.user.has_perm("upgrades.submit_upgrade"),
+        "can_resume": request.user.has_perm("upgrades.operate_upgrade"),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
     }
     if request.htmx:
@@ -35,19 +38,27 @@ def dashboard(request):
 
 
 def _dashboard_key() -> str:
-    """Changes whenever anything the dashboard shows changes (two small queries)."""
+    """Changes whenever anything the dashboard shows changes (three small queries)."""
     active = list(Upgrade.objects.active().order_by("pk").values_list("pk", "revision", "state"))
     clusters = Cluster.objects.aggregate(
         synced=Max("last_synced_at"), n=Count("pk"), last_upgrade=Max("upgrades__pk")
     )
-    raw = repr((active, clusters["synced"], clusters["n"], clusters["last_upgrade"]))
+    sites = list(
+        OcpSite.objects.order_by("pk").values_list(
+            "pk", "auth_refused_since", "ocp_version", "last_sync_error"
+        )
+    )
+    raw = repr((active, clusters["synced"], clusters["n"], clusters["last_upgrade"], sites))
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-def _clusters():
-    last = Upgrade.objects.filter(cluster=OuterRef("pk")).order_by("-created_at", "-id")
-    return (
-        Cluster.objects.select_related("site")
+def _clusters() -> list[Cluster]:
+    """Every cluster with its last upgrade; a pair's standbys right after their primary."""
+    last = Upgrade.objects.filter(Q(cluster=OuterRef("pk")) | Q(also_upgrades=OuterRef("pk"))).order_by(
+        "-created_at", "-id"
+    )
+    rows = list(
+        Cluster.objects.select_related("site", "primary")
         .annotate(
             last_upgrade_id=Subquery(last.values("pk")[:1]),
             last_upgrade_state=Subquery(last.values("state")[:1]),
@@ -56,6 +67,17 @@ def _clusters():
         )
         .order_by("site__name", "name")
     )
+    names = {c.pk: c.name for c in rows}
+    return sorted(
+        rows, key=lambda c: (c.site.name, names.get(c.primary_id, c.name), c.primary_id is not None, c.name)
+    )
+
+
+def _sites() -> list[OcpSite]:
+    sites = list(OcpSite.objects.filter(enabled=True).order_by("name"))
+    for site in sites:
+        site.refused_message = refused_message(site.auth_refused_since) if site.credentials_refused else ""
+    return sites
 
 
 def _active():
@@ -68,6 +90,18 @@ def _active():
         )
         .order_by("-created_at", "-id")
     )
+
+
+@require_POST
+def resume_site(request, pk: int):
+    """ "Try again" after OCP refused ocpdash's credentials: calls to the site resume."""
+    if not request.user.has_perm("upgrades.operate_upgrade"):
+        raise PermissionDenied("You are not allowed to resume an OCP site (Operators role needed).")
+    site = get_object_or_404(OcpSite, pk=pk)
+    resume(site)
+    messages.success(request, f"OCP site {site.name}: calls resume; a sync runs now.")
+    sync_all_sites_task.delay_on_commit()
+    return redirect("dashboard")
 
 
 @require_POST

@@ -5,12 +5,14 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from ocpdash.api.cli import (
+    add_option_arguments,
     add_user_argument,
     command_error,
     get_cluster,
     get_package,
     get_user,
     step_line,
+    upgrade_options,
     upgrade_summary,
 )
 from ocpdash.upgrades.errors import UpgradeError
@@ -35,12 +37,15 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="Follow the upgrade until it ends")
         parser.add_argument("--interval", type=float, default=2.0, help="Seconds between checks")
         parser.add_argument("--timeout", type=float, default=6 * 3600, help="Give up waiting after this")
+        add_option_arguments(parser)
 
     def handle(self, *args, **options):
         user = get_user(options["user"])
         cluster, package = get_cluster(options["cluster"]), get_package(options["package"])
         try:
-            upgrade = submit_upgrade(user, cluster, package, reason=options["reason"])
+            upgrade = submit_upgrade(
+                user, cluster, package, reason=options["reason"], options=upgrade_options(options)
+            )
         except UpgradeError as exc:
             raise command_error(exc)
         self.stdout.write(f"Submitted upgrade #{upgrade.pk} ({upgrade.from_version} → {upgrade.to_version}).")
