@@ -23,9 +23,19 @@ def demo_password() -> str:
 
 
 def catalog_file_names() -> list[str]:
+    """The OceanBase server RPMs the simulator starts with (it lists obproxy and agent packages too,
+    as OCP does; the catalog holds only what an upgrade can target)."""
+    from ocpdash.ocp.rpm import RpmNameError, parse_rpm_filename
     from ocpdash.simulator.estate import seed_package_file_names
 
-    return seed_package_file_names()
+    names = []
+    for file_name in seed_package_file_names():
+        try:
+            parse_rpm_filename(file_name)
+        except RpmNameError:
+            continue
+        names.append(file_name)
+    return names
 
 
 @transaction.atomic
