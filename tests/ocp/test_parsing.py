@@ -249,3 +249,44 @@ def test_datetimes_are_aware_or_none():
     )
     assert task.start_time == datetime(2021, 3, 2, 4, 4, 48, tzinfo=UTC)
     assert task.create_time is None and task.finish_time is None
+
+
+def test_host_details_doc_sample_gives_release_and_kernel():
+    """ocp-doc V4.2.2 600.host-module/1400.query-host-details.md, verbatim."""
+    from ocpdash.ocp import Host
+    from ocpdash.ocp.platform import host_platform
+
+    host = Host.from_json(sample("host_detail.json")["data"])
+    assert host.operating_system_release == "alios7"
+    assert host.operating_system == "4.9.168-018.ali3000.alios7.x86_64"
+    assert host.architecture == "x86_64"
+    assert host_platform(host.operating_system_release, host.operating_system).family == "el7"
+
+
+def test_task_details_doc_sample_has_no_context_and_parses():
+    """ocp-doc V4.2.2 1100.task-management/200.query-task-instance-details.md, verbatim: OCP's GET
+    task (WrappedTaskInstance) carries no context."""
+    task = TaskInstance.from_json(sample("task_detail_doc.json")["data"])
+    assert (task.id, task.name, task.type, task.status) == (
+        35000312,
+        "Reinstall OCP agent",
+        "MANUAL",
+        "SUCCESSFUL",
+    )
+    assert task.context.string_map == {} and task.context.list_map == {}
+    assert len(task.subtasks) == 4 and all(s.status == "SUCCESSFUL" for s in task.subtasks)
+
+
+def test_cluster_pair_references_parse_and_bad_ones_are_dropped():
+    cluster = Cluster.from_json(
+        {
+            "id": 10,
+            "name": "pollux",
+            "type": "STANDBY",
+            "primaryCluster": {"id": 9, "name": "castor", "type": "PRIMARY"},
+            "standbyClusters": [{"id": 11, "name": "x"}, {"name": "no id"}, None, "junk"],
+        }
+    )
+    assert cluster.primary_cluster.id == 9 and cluster.primary_cluster.name == "castor"
+    assert [s.id for s in cluster.standby_clusters] == [11]
+    assert Cluster.from_json({"id": 1, "primaryCluster": None}).primary_cluster is None
