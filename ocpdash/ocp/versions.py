@@ -57,5 +57,22 @@ class ObVersion:
         return self.release == other.release
 
 
+def is_upgrade(current: ObVersion, target: ObVersion) -> bool:
+    """Whether ``current`` -> ``target`` moves forward, as OceanBase's dependency files and obd order them.
+
+    A later release is an upgrade. Within one release a later build is (a hotfix build, or GA after a
+    beta: ``4.1.0.0-100000192023032010`` -> ``4.1.0.0-<GA build>``); the same or an earlier build is
+    not. A version without a build stands for its release as a whole, so beta -> ``4.1.0.0`` is an
+    upgrade (the upstream file has exactly that edge) and so is ``4.2.1.0`` -> ``4.2.1.0-<build>``
+    (obd routes both). ObVersion's own ordering differs on purpose: it sorts a missing build as 0,
+    which keeps it a total order for ``max()`` and ``sorted()``.
+    """
+    if current.release != target.release:
+        return target.release > current.release
+    if current.build is None or target.build is None:
+        return current.build != target.build
+    return target.build > current.build
+
+
 def parse_version(text: str) -> ObVersion:
     return ObVersion.parse(text)
