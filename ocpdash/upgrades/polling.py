@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ocpdash.ocp import OcpAuthError, OcpError, OcpRateLimited, TaskInstance
+from ocpdash.ocp import OcpAuthError, OcpCredentialsRefused, OcpError, OcpRateLimited, TaskInstance
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades import events, lease
 from ocpdash.upgrades.children import WAIT_CHILD, Adopted
@@ -371,11 +371,16 @@ def _fault(upgrade: Upgrade, token: str, exc: OcpError) -> float:
     if isinstance(exc, OcpRateLimited) and exc.retry_after:
         delay = max(delay, min(exc.retry_after, settings.OCPDASH_POLL_BACKOFF_MAX))
     since = upgrade.ocp_unreachable_since or now
-    if isinstance(exc, OcpAuthError):
+    if isinstance(exc, OcpCredentialsRefused):
+        fault = exc.message  # the site's credential guard: no call was sent
+    elif isinstance(exc, OcpAuthError):
         fault = f"OCP rejected our credentials: {exc.message}"
     else:
         fault = f"OCP unreachable since {since:%Y-%m-%d %H:%M:%S %Z}: {exc.message}"
-    if not upgrade.ocp_fault:
+    # An event when a fault starts, and when the credential guard's verdict changes (not on every
+    # poll of an OCP that stays down: its message carries the time of each failure).
+    guard_changed = isinstance(exc, OcpCredentialsRefused) and upgrade.ocp_fault != fault
+    if not upgrade.ocp_fault or guard_changed:
         events.record(
             upgrade.pk, UpgradeEvent.Kind.ERROR, f"{fault} Still following; the upgrade is not failed."
         )
