@@ -19,7 +19,7 @@ from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import NotAllowed, PrecheckFailed, UpgradeError
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, Upgrade
 from ocpdash.upgrades.options import OPTIONS_NEED_OCP, UpgradeOptions
-from ocpdash.upgrades.precheck import precheck
+from ocpdash.upgrades.precheck import is_newer, precheck
 from ocpdash.upgrades.submission import submit_upgrade
 from ocpdash.web.forms import UpgradeForm, UpgradeOptionsForm
 
@@ -68,7 +68,7 @@ def package_choices(cluster: Cluster) -> list[Choice]:
             reason = f"for {package.dist}, the hosts run {platform.described_as} ({platform.family})"
         elif current is None:
             reason = "the cluster's version is unknown"
-        elif not package.ob_version > current:
+        elif not is_newer(package.ob_version, current):
             reason = f"not newer than {cluster.version}"
         else:
             reason = ""
