@@ -1,3 +1,27 @@
+"""Upgrades, their OCP tasks, steps and events — and the upgrade state machine, written down once.
+
+States (``State``) and who moves an upgrade between them; every move is a conditional UPDATE (or a
+row lock) whose row count is checked, and the workers' moves also need the lease (lease.py):
+
+    queued ──submission worker──▶ submitting           (lease; the attempt is recorded before the POST)
+    queued/submitting ──submission worker──▶ running    (lease; OCP's task id stored: submitted or adopted)
+    queued/submitting ──submission worker──▶ rejected   (lease; OCP refused and no OCP task is known)
+    submitting ──submission worker──▶ needs_attention   (lease; OCPDASH_SUBMIT_MAX_ATTEMPTS runs failed)
+    needs_attention ──operator "retry submission"──▶ submitting
+    queued/submitting/needs_attention ──operator "cancel"──▶ cancelled
+                                      (directly when nothing was ever sent; otherwise the submission
+                                       worker first looks in OCP and follows a task it finds: → running)
+    running ⇄ failed ──poll worker──▶                   (lease; from OCP's parent task, see reading.py)
+    running/failed ──poll worker──▶ successful | rolled_back   (lease; OCP's task finished)
+    failed ──operator retry/rollback (sent to OCP)──▶ running
+    failed ──operator "close"──▶ closed                 (the OCP task is left as it is)
+
+Active (one per cluster and per primary/standby pair): queued, submitting, needs_attention,
+running, failed. Followed in OCP (polled): running, failed. Terminal: successful, rejected,
+rolled_back, closed, cancelled. An upgrade that has an OCP task is never rejected or cancelled, and
+a poll never writes to an upgrade that left the polled states (an operator's close stays).
+"""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -15,16 +39,21 @@ class State(models.TextChoices):
     REJECTED = "rejected", "Rejected by OCP"
     ROLLED_BACK = "rolled_back", "Rolled back"
     CLOSED = "closed", "Closed"
+    NEEDS_ATTENTION = "needs_attention", "Needs attention"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 # Longest reason an operator may give for an upgrade or an operation (form, API and CLI alike).
 REASON_MAX_LENGTH = 2000
 
 # A failed upgrade stays active: its OCP task can still be retried, skipped or rolled back.
-ACTIVE_STATES = (State.QUEUED, State.SUBMITTING, State.RUNNING, State.FAILED)
+ACTIVE_STATES = (State.QUEUED, State.SUBMITTING, State.NEEDS_ATTENTION, State.RUNNING, State.FAILED)
+# Not yet in OCP: the submission worker's states (needs_attention waits for an operator).
+SUBMISSION_STATES = (State.QUEUED, State.SUBMITTING)
+CANCELLABLE_STATES = (State.QUEUED, State.SUBMITTING, State.NEEDS_ATTENTION)
 # States in which OCP still has something for us to follow.
 POLLED_STATES = (State.RUNNING, State.FAILED)
-TERMINAL_STATES = (State.SUCCESSFUL, State.REJECTED, State.ROLLED_BACK, State.CLOSED)
+TERMINAL_STATES = (State.SUCCESSFUL, State.REJECTED, State.ROLLED_BACK, State.CLOSED, State.CANCELLED)
 
 
 # The columns of web/_upgrade_rows.html (duration reads submitted_at, created_at and finished_at).
@@ -69,6 +98,9 @@ class Upgrade(models.Model):
     # Submission: the attempt is recorded before the POST and the task id right after it.
     submit_attempts = models.PositiveIntegerField(default=0)
     submit_attempted_at = models.DateTimeField(null=True, blank=True)
+    # Submission runs that ended "try again later" in a row (OCP down, busy, a lookup failing).
+    submit_failures = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     ocp_task_id = models.BigIntegerField(null=True, blank=True)
     ocp_task_status = models.CharField(max_length=30, blank=True)
@@ -195,6 +227,10 @@ class UpgradeStep(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(default=timezone.now)
+    # The tail of OCP's log of this step, fetched by a worker (steplog.py) for every viewer at once.
+    log_tail = models.TextField(blank=True, editable=False)
+    log_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    log_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["ocp_task_id", "ocp_subtask_id"]

@@ -8,20 +8,34 @@ not prohibit rolling back. OCP has the last word: its refusal is shown as it is.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from ocpdash.ocp import OcpError, OcpRefused
-from ocpdash.upgrades import events
+from ocpdash.upgrades import events, lease
 from ocpdash.upgrades.errors import NotAllowed, OcpUnavailable, OperationRefused
-from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
+from ocpdash.upgrades.models import (
+    CANCELLABLE_STATES,
+    State,
+    Upgrade,
+    UpgradeEvent,
+    UpgradeStep,
+    UpgradeTask,
+)
 
-TASK_OPERATIONS = ("retry", "rollback", "close")
+TASK_OPERATIONS = ("retry", "rollback", "close", "cancel", "resubmit")
 STEP_OPERATIONS = ("retry", "skip", "cancel")
-LABELS = {"retry": "Retry", "rollback": "Roll back", "close": "Close", "skip": "Skip", "cancel": "Cancel"}
+LABELS = {
+    "retry": "Retry",
+    "rollback": "Roll back",
+    "close": "Close",
+    "skip": "Skip",
+    "cancel": "Cancel",
+    "resubmit": "Retry the submission",
+}
 
 
 def task_operations(upgrade: Upgrade) -> list[str]:
-    """Upgrade-level actions OCP allows now (permission is checked separately)."""
+    """Upgrade-level actions possible now (permission is checked separately): OCP's rules for its
+    task, and cancelling what OCP has not started."""
     ops = []
     if upgrade.state == State.FAILED and upgrade.ocp_task_id:
         if upgrade.ocp_task_operation != "ROLLBACK":
@@ -29,6 +43,10 @@ def task_operations(upgrade: Upgrade) -> list[str]:
         if not upgrade.ocp_prohibit_rollback and upgrade.ocp_task_status == "FAILED":
             ops.append("rollback")
         ops.append("close")
+    if upgrade.state == State.NEEDS_ATTENTION:
+        ops.append("resubmit")
+    if upgrade.state in CANCELLABLE_STATES and not upgrade.ocp_task_id and not upgrade.cancel_requested:
+        ops.append("cancel")
     return ops
 
 
@@ -47,36 +65,46 @@ def can_operate(user) -> bool:
 
 
 def operate_task(user, upgrade: Upgrade, operation: str, *, reason: str = "") -> str:
-    """Retry or roll back the upgrade's OCP task, or close a failed upgrade. Returns the outcome."""
+    """Retry or roll back the upgrade's OCP task, close a failed upgrade, cancel one OCP has not
+    started, or retry a submission that stopped. Returns the outcome."""
     _check(user, operation, task_operations(upgrade), "the upgrade", upgrade)
     if operation == "close":
         return _close(user, upgrade, reason)
+    if operation == "cancel":
+        return cancel(user, upgrade, reason)
+    if operation == "resubmit":
+        return _resubmit(user, upgrade, reason)
+    _intent(user, upgrade, operation, reason, f"{LABELS[operation]} of the OCP task")
     with upgrade.cluster.site.client(max_retries=0) as client:
         if operation == "retry":
-            _retry_failed_tasks(client, upgrade)
+            _retry_failed_tasks(client, upgrade, user)
         else:
-            _call(lambda: client.rollback_task(upgrade.ocp_task_id))
-    return _done(user, upgrade, operation, reason, f"{LABELS[operation]} of the OCP task sent to OCP.")
+            _call(lambda: client.rollback_task(upgrade.ocp_task_id), upgrade, user)
+    return _done(
+        user, upgrade, operation, reason, f"OCP accepted the {LABELS[operation].lower()} of its task."
+    )
 
 
-def _retry_failed_tasks(client, upgrade: Upgrade) -> None:
-    """Retry failed child tasks first; OCP then resumes the parent's 'Wait dag success' by itself.
-    The parent is retried only if it is still FAILED after that."""
+def _retry_failed_tasks(client, upgrade: Upgrade, user) -> None:
+    """Retry failed child tasks first; OCP may then resume the parent's 'Wait dag success' by
+    itself. The parent is retried only if it is still FAILED after that."""
     children = UpgradeTask.objects.filter(upgrade=upgrade, is_parent=False, status="FAILED")
     for task_id in children.order_by("-ocp_task_id").values_list("ocp_task_id", flat=True):
-        _call(lambda task_id=task_id: client.retry_task(task_id))
-    if _call(lambda: client.get_task(upgrade.ocp_task_id)).status == "FAILED":
-        _call(lambda: client.retry_task(upgrade.ocp_task_id))
+        _call(lambda task_id=task_id: client.retry_task(task_id), upgrade, user)
+    if _call(lambda: client.get_task(upgrade.ocp_task_id), upgrade, user).status == "FAILED":
+        _call(lambda: client.retry_task(upgrade.ocp_task_id), upgrade, user)
 
 
 def operate_step(user, upgrade: Upgrade, step: UpgradeStep, operation: str, *, reason: str = "") -> str:
     _check(user, operation, step_operations(upgrade, step), f"step '{step.name}'", upgrade)
+    what = f"{LABELS[operation]} of step '{step.name}'"
+    _intent(user, upgrade, operation, reason, what, subtask_id=step.ocp_subtask_id)
     with upgrade.cluster.site.client(max_retries=0) as client:
         call = {"retry": client.retry_subtask, "skip": client.skip_subtask, "cancel": client.cancel_subtask}[
             operation
         ]
-        _call(lambda: call(step.ocp_task_id, step.ocp_subtask_id))
-    message = f"{LABELS[operation]} of step '{step.name}' sent to OCP."
+        _call(lambda: call(step.ocp_task_id, step.ocp_subtask_id), upgrade, user)
+    message = f"OCP accepted the {what[0].lower()}{what[1:]}."
     return _done(user, upgrade, operation, reason, message, subtask_id=step.ocp_subtask_id)
 
 
@@ -91,13 +119,30 @@ def _check(user, operation: str, allowed: list[str], what: str, upgrade: Upgrade
         )
 
 
-def _call(fn):
+def _intent(user, upgrade: Upgrade, operation: str, reason: str, what: str, subtask_id=None) -> None:
+    """The audit record is written before OCP is asked; the outcome follows it."""
+    events.record(
+        upgrade.pk,
+        UpgradeEvent.Kind.OPERATION,
+        f"{what} requested by {user.get_username()}." + (f" Reason: {reason}" if reason else ""),
+        actor=user,
+        subtask_id=subtask_id,
+        operation=operation,
+        reason=reason,
+    )
+
+
+def _call(fn, upgrade: Upgrade, user):
     try:
         return fn()
     except OcpRefused as exc:
-        raise OperationRefused(f"OCP refused: {exc.ocp_message or exc.message}")
+        message = f"OCP refused: {exc.ocp_message or exc.message}"
+        events.record(upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user)
+        raise OperationRefused(message)
     except OcpError as exc:
-        raise OcpUnavailable(f"Nothing was changed; OCP could not be reached: {exc.message}")
+        message = f"Nothing was changed; OCP could not be reached: {exc.message}"
+        events.record(upgrade.pk, UpgradeEvent.Kind.ERROR, message, actor=user)
+        raise OcpUnavailable(message)
 
 
 def _done(user, upgrade: Upgrade, operation: str, reason: str, message: str, subtask_id=None) -> str:
@@ -107,25 +152,79 @@ def _done(user, upgrade: Upgrade, operation: str, reason: str, message: str, sub
         events.record(
             upgrade.pk,
             UpgradeEvent.Kind.OPERATION,
-            message + (f" Reason: {reason}" if reason else ""),
+            message,
             actor=user,
             subtask_id=subtask_id,
             operation=operation,
-            reason=reason,
+            outcome="accepted",
         )
         # OCP runs the task again: follow it at once.
         Upgrade.objects.filter(pk=upgrade.pk, state=State.FAILED).update(
             state=State.RUNNING, finished_at=None
         )
-        Upgrade.objects.filter(pk=upgrade.pk).update(next_poll_at=timezone.now())
+        Upgrade.objects.filter(pk=upgrade.pk, state__in=(State.RUNNING, State.FAILED)).update(
+            next_poll_at=lease.db_now()
+        )
         transaction.on_commit(lambda: enqueue_poll(upgrade.pk), robust=True)
+    return message
+
+
+def cancel(user, upgrade: Upgrade, reason: str = "") -> str:
+    """Cancel an upgrade OCP has not started. Nothing ever sent: cancelled at once. An attempt that
+    may have reached OCP: the submission worker first looks in OCP, and follows the task it finds
+    instead of cancelling (see submission.py); the upgrade says which happened."""
+    from ocpdash.upgrades.submission import enqueue_submit
+
+    if not can_operate(user):
+        raise NotAllowed("You are not allowed to operate upgrades (Operators role needed).")
+    with transaction.atomic():
+        now = lease.db_now()
+        free = Upgrade.objects.filter(pk=upgrade.pk, ocp_task_id__isnull=True, state__in=CANCELLABLE_STATES)
+        done = (
+            free.filter(submit_attempted_at__isnull=True)
+            .exclude(lease_until__gt=now)
+            .update(state=State.CANCELLED, finished_at=now, cancel_requested=True, ocp_fault="")
+        )
+        if not done and not free.update(cancel_requested=True, state=State.SUBMITTING):
+            raise OperationRefused("Only an upgrade OCP has not started can be cancelled.")
+        message = (
+            "Upgrade cancelled; nothing had been sent to OCP."
+            if done
+            else "Cancel requested: ocpdash looks in OCP for a task from an earlier attempt first, and "
+            "follows it instead if OCP had already started the upgrade."
+        )
+        events.record(
+            upgrade.pk,
+            UpgradeEvent.Kind.STATE if done else UpgradeEvent.Kind.OPERATION,
+            message + (f" Reason: {reason}" if reason else ""),
+            actor=user,
+            operation="cancel",
+            reason=reason,
+        )
+        if not done:
+            transaction.on_commit(lambda: enqueue_submit(upgrade.pk), robust=True)
+    return message
+
+
+def _resubmit(user, upgrade: Upgrade, reason: str) -> str:
+    from ocpdash.upgrades.submission import enqueue_submit
+
+    with transaction.atomic():
+        moved = Upgrade.objects.filter(pk=upgrade.pk, state=State.NEEDS_ATTENTION).update(
+            state=State.SUBMITTING, submit_failures=0
+        )
+        if not moved:
+            raise OperationRefused("Only a submission that stopped can be retried.")
+        message = "Submission retried: ocpdash tries OCP again." + (f" Reason: {reason}" if reason else "")
+        events.record(upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user, operation="resubmit")
+        transaction.on_commit(lambda: enqueue_submit(upgrade.pk), robust=True)
     return message
 
 
 def _close(user, upgrade: Upgrade, reason: str) -> str:
     with transaction.atomic():
         closed = Upgrade.objects.filter(pk=upgrade.pk, state=State.FAILED).update(
-            state=State.CLOSED, finished_at=timezone.now(), next_poll_at=None
+            state=State.CLOSED, finished_at=lease.db_now(), next_poll_at=None
         )
         if not closed:
             raise OperationRefused("Only a failed upgrade can be closed.")

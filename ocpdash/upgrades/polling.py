@@ -126,49 +126,54 @@ def interval_for(state: str) -> float:
 
 def run_poll(upgrade_id: int) -> float | None:
     """One poll. Returns seconds until the next one, or None when nobody should reschedule."""
-    token = lease.acquire(upgrade_id, POLLED_STATES, due_only=True)
-    if token is None:
+    held = lease.acquire(upgrade_id, POLLED_STATES, due_only=True)
+    if held is None:
         return None
-    upgrade = load_for_poll(upgrade_id)
+    try:
+        return _poll(held)
+    except lease.LeaseLost:
+        return None  # whoever has the lease now carries on; this poll stored nothing
+
+
+def _poll(held: lease.Lease) -> float | None:
+    upgrade = load_for_poll(held.upgrade_id)
     site = upgrade.cluster.site
     client = site.shared_client(max_retries=0)
     client.observer.refresh(site.auth_failures, site.auth_refused_since)  # the credential guard
     try:
         snapshot = fetch(client, upgrade)
-        if not _retry_parent_if_left_failed(client, upgrade, token, snapshot):
-            return None  # lost the lease meanwhile
+        _retry_parent_if_left_failed(client, upgrade, held, snapshot)
     except OcpError as exc:
-        return _fault(upgrade, token, exc)
+        return _fault(upgrade, held, exc)
     digest = snapshot_digest(snapshot.parent, snapshot.children)
     state = snapshot.state(upgrade.state)
     if digest == upgrade.snapshot_digest and state == upgrade.state and not upgrade.ocp_fault:
-        return _unchanged(upgrade, token)  # most polls: OCP says what it said last time
+        return _unchanged(upgrade, held)  # most polls: OCP says what it said last time
     if state not in POLLED_STATES:
-        _refresh_clusters(upgrade)  # before the state says "finished", so the clusters show the new version
-    due = apply_snapshot(upgrade, token, snapshot, digest)
-    if due is None:
-        return None  # finished, or lost the lease meanwhile (whoever has it carries on)
-    return _seconds_until(due)
+        _refresh_clusters(upgrade, held)  # before the state says "finished", so the clusters show it
+    due = apply_snapshot(upgrade, held, snapshot, digest)
+    return None if due is None else held.seconds_until(due)
 
 
-def _retry_parent_if_left_failed(client, upgrade: Upgrade, token: str, snapshot: Snapshot) -> bool:
+def _retry_parent_if_left_failed(client, upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot) -> None:
     """OCP may leave the parent's 'Wait dag success' failed after its child was retried and
     succeeded (its docs are silent): then ocpdash retries the parent task, once per such failure,
     and says so. Returns False when the lease was lost."""
     key = snapshot.parent_retry_key()
     if not key or key == upgrade.parent_retry_key:
-        return True
-    if not Upgrade.objects.filter(pk=upgrade.pk, lease_owner=token).update(parent_retry_key=key):
-        return False
-    upgrade.parent_retry_key = key
+        return
     parent = snapshot.parent
-    events.record(
-        upgrade.pk,
-        UpgradeEvent.Kind.OPERATION,
-        f"OCP left the parent task #{parent.id} failed at '{WAIT_CHILD}' although the child task it "
-        "waited for has succeeded; ocpdash retries the parent task.",
-        ocp_task_id=parent.id,
-    )
+    with transaction.atomic():  # the intent is recorded before OCP is asked
+        if not Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token).update(parent_retry_key=key):
+            raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before retrying the parent task.")
+        events.record(
+            upgrade.pk,
+            UpgradeEvent.Kind.OPERATION,
+            f"OCP left the parent task #{parent.id} failed at '{WAIT_CHILD}' although the child task it "
+            "waited for has succeeded; ocpdash retries the parent task.",
+            ocp_task_id=parent.id,
+        )
+    upgrade.parent_retry_key = key
     try:
         client.retry_task(parent.id)
     except OcpError as exc:
@@ -178,7 +183,10 @@ def _retry_parent_if_left_failed(client, upgrade: Upgrade, token: str, snapshot:
             f"Retrying the parent task #{parent.id} did not work ({exc.message}); retry the task from "
             "this page.",
         )
-    return True
+    else:
+        events.record(
+            upgrade.pk, UpgradeEvent.Kind.INFO, f"OCP accepted the retry of parent task #{parent.id}."
+        )
 
 
 def snapshot_digest(parent: TaskInstance, children) -> str:
@@ -186,17 +194,13 @@ def snapshot_digest(parent: TaskInstance, children) -> str:
     return hashlib.blake2b(repr((parent, children)).encode(), digest_size=16).hexdigest()
 
 
-def _unchanged(upgrade: Upgrade, token: str) -> float | None:
+def _unchanged(upgrade: Upgrade, held: lease.Lease) -> float | None:
     """Nothing to store: note the poll and the next due time in the lease's release."""
-    now = timezone.now()
+    now = held.now()
     due = next_due(upgrade.next_poll_at, now, interval_for(upgrade.state))
-    if not lease.release(upgrade.pk, token, last_polled_at=now, next_poll_at=due):
+    if not lease.release(upgrade.pk, held.token, last_polled_at=now, next_poll_at=due):
         return None
-    return _seconds_until(due)
-
-
-def _seconds_until(due) -> float:
-    return max(0.0, (due - timezone.now()).total_seconds())
+    return held.seconds_until(due)
 
 
 def next_due(previous_due, now, interval: float):
@@ -207,15 +211,21 @@ def next_due(previous_due, now, interval: float):
     return max(fixed_rate, now + timedelta(seconds=0.5 * interval))
 
 
-def apply_snapshot(upgrade: Upgrade, token: str, snapshot: Snapshot, digest: str):
-    """Store what OCP said. Returns when the next poll is due, or None when the upgrade no longer
-    needs polling or the lease was lost."""
-    now = timezone.now()
+def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, digest: str):
+    """Store what OCP said, all of it or nothing: the row is locked while this worker still holds
+    the lease and the upgrade is still followed (an operator's close or cancel stays), and the
+    transaction rolls back if the lease's release finds it gone (LeaseLost). Returns when the next
+    poll is due, or None when the upgrade no longer needs polling."""
+    now = held.now()
     parent = snapshot.parent
     with transaction.atomic():
-        current = Upgrade.objects.filter(pk=upgrade.pk, lease_owner=token).first()
+        current = (
+            Upgrade.objects.select_for_update()
+            .filter(pk=upgrade.pk, lease_owner=held.token, state__in=POLLED_STATES)
+            .first()
+        )
         if current is None:
-            return None
+            raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost or upgrade closed before storing.")
         for adopted in snapshot.adopted.values():
             events.record(upgrade.pk, UpgradeEvent.Kind.INFO, adopted.why, ocp_task_id=adopted.task.id)
         store_tasks(upgrade.pk, parent, snapshot.children, snapshot.adopted)
@@ -242,7 +252,7 @@ def apply_snapshot(upgrade: Upgrade, token: str, snapshot: Snapshot, digest: str
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
         due = next_due(current.next_poll_at, now, interval_for(state)) if state in POLLED_STATES else None
         fields["next_poll_at"] = due
-        lease.release(upgrade.pk, token, **fields)
+        lease.release_or_roll_back(upgrade.pk, held.token, **fields)
     return due
 
 
@@ -361,9 +371,9 @@ def _step_event(upgrade_id: int, name: str, subtask_id: int, before: str, values
     )
 
 
-def _fault(upgrade: Upgrade, token: str, exc: OcpError) -> float:
+def _fault(upgrade: Upgrade, held: lease.Lease, exc: OcpError) -> float:
     """OCP could not be read: show it, keep the state, back off, and keep polling."""
-    now = timezone.now()
+    now = held.now()
     failures = upgrade.poll_failures + 1
     delay = get_exponential_backoff_interval(
         settings.OCPDASH_POLL_INTERVAL, failures, settings.OCPDASH_POLL_BACKOFF_MAX, full_jitter=False
@@ -380,27 +390,30 @@ def _fault(upgrade: Upgrade, token: str, exc: OcpError) -> float:
     # An event when a fault starts, and when the credential guard's verdict changes (not on every
     # poll of an OCP that stays down: its message carries the time of each failure).
     guard_changed = isinstance(exc, OcpCredentialsRefused) and upgrade.ocp_fault != fault
-    if not upgrade.ocp_fault or guard_changed:
-        events.record(
-            upgrade.pk, UpgradeEvent.Kind.ERROR, f"{fault} Still following; the upgrade is not failed."
+    with transaction.atomic():
+        if not upgrade.ocp_fault or guard_changed:
+            events.record(
+                upgrade.pk, UpgradeEvent.Kind.ERROR, f"{fault} Still following; the upgrade is not failed."
+            )
+        lease.release_or_roll_back(
+            upgrade.pk,
+            held.token,
+            poll_failures=failures,
+            ocp_fault=fault,
+            ocp_unreachable_since=since,
+            next_poll_at=now + timedelta(seconds=delay),
         )
-    lease.release(
-        upgrade.pk,
-        token,
-        poll_failures=failures,
-        ocp_fault=fault,
-        ocp_unreachable_since=since,
-        next_poll_at=now + timedelta(seconds=delay),
-    )
     log.warning("Poll of upgrade %s failed (%s); next try in %.1fs", upgrade.pk, type(exc).__name__, delay)
     return delay
 
 
-def _refresh_clusters(upgrade: Upgrade) -> None:
-    """Re-read the cluster, and every other member of its pair, from OCP."""
+def _refresh_clusters(upgrade: Upgrade, held: lease.Lease) -> None:
+    """Re-read the cluster, and every other member of its pair, from OCP (the lease covers it)."""
     from ocpdash.sites.sync import refresh_cluster
 
     ids = [upgrade.cluster_id, *upgrade.also_upgrades.values_list("pk", flat=True)]
+    if not lease.renew(upgrade.pk, held.token, lease.call_budget(4 * len(ids)), POLLED_STATES):
+        raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before refreshing its clusters.")
     for cluster in Cluster.objects.select_related("site").filter(pk__in=ids):
         try:
             refresh_cluster(cluster)

@@ -15,14 +15,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from ocpdash.ocp import OcpAuthError, OcpError, OcpForbidden, OcpNotFound, OcpRefused, TaskInstance
 from ocpdash.ocp.client import UpgradeRequest, wants_new_upgrade_body
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.upgrades import events, lease
 from ocpdash.upgrades.errors import NotAllowed, PrecheckFailed, UpgradeConflict
-from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent
+from ocpdash.upgrades.models import CANCELLABLE_STATES, SUBMISSION_STATES, State, Upgrade, UpgradeEvent
 from ocpdash.upgrades.options import UpgradeOptions
 from ocpdash.upgrades.precheck import precheck
 
@@ -34,7 +33,7 @@ ADOPT_CLOCK_SKEW = timedelta(minutes=10)
 
 @dataclass
 class SubmitOutcome:
-    result: str  # submitted | adopted | rejected | retry | busy | done
+    result: str  # submitted | adopted | rejected | retry | busy | done | cancelled | needs_attention
     retry_in: float | None = None
 
 
@@ -100,39 +99,100 @@ def enqueue_submit(upgrade_id: int, countdown: float | None = None) -> None:
 
 
 def run_submit(upgrade_id: int) -> SubmitOutcome:
-    token = lease.acquire(upgrade_id, (State.QUEUED, State.SUBMITTING))
-    if token is None:
+    """One submission run, holding the lease. Anything unexpected becomes a recorded fault and a
+    retry (never a crash loop); a lost lease stops the run with nothing written."""
+    held = lease.acquire(upgrade_id, SUBMISSION_STATES)
+    if held is None:
         return SubmitOutcome("busy")
     try:
-        return _submit_with_lease(
-            Upgrade.objects.select_related("cluster__site", "package").get(pk=upgrade_id), token
-        )
+        upgrade = Upgrade.objects.select_related("cluster__site", "package").get(pk=upgrade_id)
+        return _count_failures(upgrade, held, _submit_with_lease(upgrade, held))
+    except lease.LeaseLost:
+        return SubmitOutcome("busy")
+    except Exception as exc:  # a bug or bad data must not leave the upgrade stuck without a word
+        log.exception("Submission of upgrade %s failed", upgrade_id)
+        return _unexpected(upgrade_id, held, exc)
     finally:
-        lease.release(upgrade_id, token)
+        lease.release(upgrade_id, held.token)
 
 
-def _submit_with_lease(upgrade: Upgrade, token: str) -> SubmitOutcome:
+def _unexpected(upgrade_id: int, held: lease.Lease, exc: Exception) -> SubmitOutcome:
+    message = f"ocpdash could not submit it ({type(exc).__name__}: {str(exc)[:300]}); it will try again"
+    try:
+        upgrade = Upgrade.objects.get(pk=upgrade_id)
+        return _count_failures(upgrade, held, _note_fault(upgrade, held, message))
+    except lease.LeaseLost:
+        return SubmitOutcome("busy")
+
+
+def _submit_with_lease(upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
     if upgrade.ocp_task_id:
         return SubmitOutcome("done")
-    with upgrade.cluster.site.client(max_retries=1) as client:
-        if upgrade.submit_attempted_at is not None:
+    with upgrade.cluster.site.client(max_retries=0) as client:
+        if upgrade.submit_attempted_at is not None:  # an earlier attempt may have reached OCP
+            _renew(upgrade, held, calls=8)
             try:
                 existing = find_created_task(client, upgrade)
             except OcpError as exc:
-                _note_fault(upgrade, exc)
-                return SubmitOutcome("retry", _backoff(upgrade.submit_attempts))
+                return _note_fault(upgrade, held, exc.message)
             if existing is not None:
-                adopt(upgrade, existing, token, adopted=True)
+                adopt(upgrade, existing, held, adopted=True)
                 return SubmitOutcome("adopted")
-            age = timezone.now() - upgrade.submit_attempted_at
+            age = held.now() - upgrade.submit_attempted_at
             if age < timedelta(seconds=settings.OCP_READ_TIMEOUT + 5):
                 return SubmitOutcome("retry", 5.0)  # the earlier request may still be in flight
+            if not upgrade.cancel_requested:
+                events.record(
+                    upgrade.pk,
+                    UpgradeEvent.Kind.INFO,
+                    "OCP has no task from the earlier submission attempt; submitting again.",
+                )
+        if upgrade.cancel_requested:
+            return _cancel(upgrade, held)
+        return _post(client, upgrade, held)
+
+
+def _renew(upgrade: Upgrade, held: lease.Lease, calls: int) -> None:
+    """Hold the lease for as long as ``calls`` OCP requests may take, or stop (LeaseLost)."""
+    if not lease.renew(upgrade.pk, held.token, lease.call_budget(calls), SUBMISSION_STATES):
+        raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost during its submission.")
+
+
+def _cancel(upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
+    """An operator cancelled it and OCP has no task from it (looked up above when one may exist)."""
+    with transaction.atomic():
+        done = Upgrade.objects.filter(
+            pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True, state__in=CANCELLABLE_STATES
+        ).update(state=State.CANCELLED, finished_at=held.now(), next_poll_at=None, ocp_fault="")
+        if not done:
+            raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before cancelling.")
+        events.record(upgrade.pk, UpgradeEvent.Kind.STATE, "Upgrade cancelled: OCP has no task from it.")
+    return SubmitOutcome("cancelled")
+
+
+def _count_failures(upgrade: Upgrade, held: lease.Lease, outcome: SubmitOutcome) -> SubmitOutcome:
+    """A run that ends "try again later" counts; past OCPDASH_SUBMIT_MAX_ATTEMPTS in a row the
+    upgrade stops retrying and waits for an operator (retry the submission, or cancel)."""
+    if outcome.result != "retry":
+        if outcome.result in ("submitted", "adopted"):
+            Upgrade.objects.filter(pk=upgrade.pk).update(submit_failures=0)
+        return outcome
+    failures = upgrade.submit_failures + 1
+    if failures < settings.OCPDASH_SUBMIT_MAX_ATTEMPTS:
+        Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token).update(submit_failures=failures)
+        return outcome
+    with transaction.atomic():
+        moved = Upgrade.objects.filter(
+            pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True, state__in=SUBMISSION_STATES
+        ).update(state=State.NEEDS_ATTENTION, submit_failures=failures)
+        if moved:
             events.record(
                 upgrade.pk,
-                UpgradeEvent.Kind.INFO,
-                "OCP has no task from the earlier submission attempt; submitting again.",
+                UpgradeEvent.Kind.STATE,
+                f"Submission stopped after {failures} tries in a row ({upgrade.ocp_fault or 'see above'}). "
+                "Retry the submission or cancel the upgrade.",
             )
-        return _post(client, upgrade, token)
+    return SubmitOutcome("needs_attention")
 
 
 def upgrade_request(upgrade: Upgrade) -> UpgradeRequest:
@@ -188,14 +248,21 @@ def _busy(exc: OcpError) -> bool:
     return isinstance(exc, OcpRefused) and ("OBE11020" in said or BUSY_TEXT in said.lower())
 
 
-def _post(client, upgrade: Upgrade, token: str) -> SubmitOutcome:
-    now = timezone.now()
+def _post(client, upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
+    """The one POST. The lease is renewed to cover it and the attempt recorded in the same guarded
+    UPDATE; if that finds the lease gone, the upgrade moved on or a cancel requested, nothing is sent."""
+    now = held.now()
     first = upgrade.state == State.QUEUED
+    _renew(upgrade, held, calls=3)  # OCP's version, the POST, and 4.3's POST if OCP asks for it
     claimed = Upgrade.objects.filter(
-        pk=upgrade.pk, lease_owner=token, state__in=(State.QUEUED, State.SUBMITTING), ocp_task_id__isnull=True
+        pk=upgrade.pk,
+        lease_owner=held.token,
+        state__in=SUBMISSION_STATES,
+        ocp_task_id__isnull=True,
+        cancel_requested=False,
     ).update(state=State.SUBMITTING, submit_attempted_at=now, submit_attempts=F("submit_attempts") + 1)
     if not claimed:
-        return SubmitOutcome("busy")  # lost the lease (or the upgrade moved on): never POST then
+        raise lease.LeaseLost(f"Upgrade {upgrade.pk}: not sent (lease lost, cancelled or moved on).")
     if first:
         events.record(upgrade.pk, UpgradeEvent.Kind.STATE, "Submitting the upgrade to OCP.")
     upgrade.submit_attempted_at, upgrade.submit_attempts = now, upgrade.submit_attempts + 1
@@ -204,23 +271,23 @@ def _post(client, upgrade: Upgrade, token: str) -> SubmitOutcome:
         task = _send(client, upgrade, ocp_release)
     except OcpRefused as exc:
         if not _busy(exc):
-            reject(upgrade, exc, token)
+            reject(upgrade, exc, held)
             return SubmitOutcome("rejected")
-        Upgrade.objects.filter(pk=upgrade.pk).update(submit_attempted_at=None)
-        _note_fault(
-            upgrade, exc, "OCP says another task is still running on the cluster; will submit when it ends"
+        Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token).update(submit_attempted_at=None)
+        return _note_fault(
+            upgrade,
+            held,
+            f"OCP says another task is still running on the cluster; will submit when it ends: {exc.message}",
         )
-        return SubmitOutcome("retry", _backoff(upgrade.submit_attempts))
     except (OcpForbidden, OcpNotFound) as exc:
-        reject(upgrade, exc, token)
+        reject(upgrade, exc, held)
         return SubmitOutcome("rejected")
     except OcpError as exc:
         if not exc.request_sent or isinstance(exc, OcpAuthError):
             # OCP never processed it: forget the attempt, so the retry posts without a lookup.
-            Upgrade.objects.filter(pk=upgrade.pk).update(submit_attempted_at=None)
-        _note_fault(upgrade, exc)
-        return SubmitOutcome("retry", _backoff(upgrade.submit_attempts))
-    adopt(upgrade, task, token, adopted=False)
+            Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token).update(submit_attempted_at=None)
+        return _note_fault(upgrade, held, exc.message)
+    adopt(upgrade, task, held, adopted=False)
     return SubmitOutcome("submitted")
 
 
@@ -256,12 +323,16 @@ def _targets(task: TaskInstance, to_version: str) -> bool:
         return False
 
 
-def adopt(upgrade: Upgrade, task: TaskInstance, token: str, *, adopted: bool) -> None:
+def adopt(upgrade: Upgrade, task: TaskInstance, held: lease.Lease, *, adopted: bool) -> None:
+    """Store OCP's task id: the upgrade runs. A cancel requested meanwhile gives way to it (OCP
+    already started the upgrade), and says so."""
     from ocpdash.upgrades.polling import enqueue_poll, store_tasks
 
-    now = timezone.now()
+    now = held.now()
     with transaction.atomic():
-        updated = Upgrade.objects.filter(pk=upgrade.pk, lease_owner=token, ocp_task_id__isnull=True).update(
+        updated = Upgrade.objects.filter(
+            pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True, state__in=SUBMISSION_STATES
+        ).update(
             ocp_task_id=task.id,
             state=State.RUNNING,
             submitted_at=now,
@@ -271,20 +342,28 @@ def adopt(upgrade: Upgrade, task: TaskInstance, token: str, *, adopted: bool) ->
             ocp_fault="",
             ocp_unreachable_since=None,
             last_error="",
+            submit_failures=0,
+            cancel_requested=False,
             lease_owner="",  # released here so the first poll, queued on commit, can take it
             lease_until=None,
         )
         if not updated:
-            return
+            raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before storing OCP's task #{task.id}.")
         store_tasks(upgrade.pk, task, [])
         how = "Found the OCP task created by the earlier attempt" if adopted else "Submitted to OCP"
         events.record(
             upgrade.pk, UpgradeEvent.Kind.STATE, f"{how}: task #{task.id} '{task.name}'.", ocp_task_id=task.id
         )
+        if upgrade.cancel_requested:
+            events.record(
+                upgrade.pk,
+                UpgradeEvent.Kind.INFO,
+                "The cancel was not carried out: OCP had already started the upgrade, so ocpdash follows it.",
+            )
         transaction.on_commit(lambda: enqueue_poll(upgrade.pk), robust=True)
 
 
-def reject(upgrade: Upgrade, exc: OcpError, token: str) -> None:
+def reject(upgrade: Upgrade, exc: OcpError, held: lease.Lease) -> None:
     """OCP refused the request: the upgrade ends rejected, but only while this worker holds the
     lease and no OCP task is known (a refusal never overwrites an upgrade OCP runs)."""
     message = f"OCP refused the upgrade: {exc.ocp_message or exc.message}"
@@ -294,22 +373,25 @@ def reject(upgrade: Upgrade, exc: OcpError, token: str) -> None:
         message += f" (OCP error {exc.code})"
     with transaction.atomic():
         done = Upgrade.objects.filter(
-            pk=upgrade.pk,
-            lease_owner=token,
-            ocp_task_id__isnull=True,
-            state__in=(State.QUEUED, State.SUBMITTING),
-        ).update(state=State.REJECTED, last_error=message, finished_at=timezone.now(), ocp_fault="")
-        if done:
-            events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, status=exc.status, code=str(exc.code))
+            pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True, state__in=SUBMISSION_STATES
+        ).update(state=State.REJECTED, last_error=message, finished_at=held.now(), ocp_fault="")
+        if not done:
+            raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before recording OCP's refusal.")
+        events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, status=exc.status, code=str(exc.code))
 
 
-def _note_fault(upgrade: Upgrade, exc: OcpError, what: str = "Could not submit yet, will retry") -> None:
-    first = not upgrade.ocp_fault
-    Upgrade.objects.filter(pk=upgrade.pk, ocp_task_id__isnull=True).update(
-        ocp_fault=exc.message, ocp_unreachable_since=upgrade.ocp_unreachable_since or timezone.now()
-    )
-    if first:
-        events.record(upgrade.pk, UpgradeEvent.Kind.ERROR, f"{what}: {exc.message}")
+def _note_fault(upgrade: Upgrade, held: lease.Lease, message: str) -> SubmitOutcome:
+    """Not submitted yet, for a reason that may pass (OCP down, busy, our own bug): shown on the page
+    (an event the first time), retried with backoff."""
+    with transaction.atomic():
+        if not Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True).update(
+            ocp_fault=message, ocp_unreachable_since=upgrade.ocp_unreachable_since or held.now()
+        ):
+            raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before noting a fault.")
+        if upgrade.ocp_fault != message and not upgrade.ocp_fault:
+            events.record(upgrade.pk, UpgradeEvent.Kind.ERROR, f"Not submitted yet, will retry: {message}")
+    upgrade.ocp_fault = message
+    return SubmitOutcome("retry", _backoff(upgrade.submit_failures + 1))
 
 
 def _backoff(attempts: int) -> float:

@@ -33,6 +33,8 @@ STATE_CLASSES = {
     "rejected": "failed",
     "rolled_back": "canceled",
     "closed": "canceled",
+    "needs_attention": "canceling",
+    "cancelled": "canceled",
 }
 
 
