@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ocpdash.ocp import Cluster as OcpCluster
 from ocpdash.ocp import OcpClient, OcpError
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.sites.models import Cluster, OcpSite
+from ocpdash.sites.storable import MAX_BIGINT, Adjustments, Unstorable, identity
 
 log = logging.getLogger(__name__)
 
@@ -35,25 +37,39 @@ def sync_site(site: OcpSite) -> SyncResult:
         with site.client() as client:
             _read_ocp_version(site, client, result)
             remote = client.list_clusters()
-            stored = {}
+            stored, unreadable = {}, set()
             for ocp_cluster in remote:
-                cluster, created = _store_cluster(site, client, ocp_cluster, result)
+                try:
+                    with transaction.atomic():
+                        cluster, created = _store_cluster(site, client, ocp_cluster, result)
+                except (Unstorable, DatabaseError, ValueError) as exc:  # one bad row must not stop the rest
+                    unreadable.add(ocp_cluster.id)
+                    result.warnings.append(f"cluster {str(ocp_cluster.name)[:100]!r} not stored: {exc}")
+                    continue
                 stored[ocp_cluster.id] = (cluster, ocp_cluster)
                 result.clusters += 1
                 result.created += created
             link_pairs(stored)
             seen = [cluster.pk for cluster, _ in stored.values()]
     except OcpError as exc:
-        result.error = exc.message
-        OcpSite.objects.filter(pk=site.pk).update(last_sync_error=exc.message)
-        log.warning("Cluster sync from OCP site %s failed: %s", site.name, exc.message)
-        return result
+        return _failed(site, result, exc.message)
+    except Exception as exc:  # a bug or bad data: recorded on the site, never a crash loop of the beat job
+        log.exception("Cluster sync from OCP site %s failed", site.name)
+        return _failed(site, result, f"ocpdash could not sync ({type(exc).__name__}: {str(exc)[:300]})")
     result.gone = (
         Cluster.objects.filter(site=site, present_in_ocp=True)
         .exclude(pk__in=seen)
+        .exclude(ocp_id__in=[i for i in unreadable if 0 <= i < 2**63])
         .update(present_in_ocp=False)
     )
     OcpSite.objects.filter(pk=site.pk).update(last_sync_at=timezone.now(), last_sync_error="")
+    return result
+
+
+def _failed(site: OcpSite, result: SyncResult, message: str) -> SyncResult:
+    result.error = message
+    OcpSite.objects.filter(pk=site.pk).update(last_sync_error=message)
+    log.warning("Cluster sync from OCP site %s failed: %s", site.name, message)
     return result
 
 
@@ -95,18 +111,24 @@ def link_pairs(stored: dict[int, tuple[Cluster, OcpCluster]]) -> None:
             cluster.primary_id = primary_pk
 
 
-def _clip(model, name: str, value: str) -> str:
-    return value[: model._meta.get_field(name).max_length]
-
-
 def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result: SyncResult):
+    """Store one cluster, its values made storable (storable.py); what was adjusted is a warning."""
+    identity(remote.id, "cluster id")
     zones, architecture, release, kernel = _zones_and_platform(client, remote, result)
+    adjust, what = Adjustments(), f"cluster {remote.id}"
+
+    def text(name: str, value: str) -> str:
+        return adjust.text(value, Cluster._meta.get_field(name).max_length, f"{what}'s {name}")
+
+    zones = _json_text(zones)
     values = {
-        "name": remote.name or f"cluster {remote.id}",
-        "ob_cluster_id": remote.ob_cluster_id,
-        "version": cluster_version(remote.ob_version or "", zones),
-        "status": remote.status or "",
-        "cluster_type": remote.type or "",
+        "name": text("name", remote.name or f"cluster {remote.id}"),
+        "ob_cluster_id": adjust.number(
+            remote.ob_cluster_id, -MAX_BIGINT, MAX_BIGINT, f"{what}'s obClusterId"
+        ),
+        "version": text("version", cluster_version(remote.ob_version or "", zones)),
+        "status": text("status", remote.status or ""),
+        "cluster_type": text("cluster_type", remote.type or ""),
         "zones": zones,
         "zone_count": len(zones),
         "server_count": sum(len(z["servers"]) for z in zones),
@@ -114,11 +136,25 @@ def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result:
         "last_synced_at": timezone.now(),
     }
     if architecture:
-        values["architecture"] = _clip(Cluster, "architecture", architecture)
+        values["architecture"] = text("architecture", architecture)
     if release or kernel:
-        values["operating_system"] = _clip(Cluster, "operating_system", release)
-        values["kernel"] = _clip(Cluster, "kernel", kernel)
+        values["operating_system"] = text("operating_system", release)
+        values["kernel"] = text("kernel", kernel)
+    result.warnings.extend(adjust.notes)
     return Cluster.objects.update_or_create(site=site, ocp_id=remote.id, defaults=values)
+
+
+def _json_text(value):
+    """OCP's strings inside stored JSON: no NUL (PostgreSQL's jsonb refuses it), none endless."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")[:1000]
+    if isinstance(value, list):
+        return [_json_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_text(v) for k, v in value.items()}
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_BIGINT:
+        return None
+    return value
 
 
 def cluster_version(ob_version: str, zones: list[dict]) -> str:

@@ -15,31 +15,18 @@ from functools import cache
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from ocpdash.ocp import OcpAuthError, OcpCredentialsRefused, OcpError, OcpRateLimited, TaskInstance
 from ocpdash.sites.models import Cluster, OcpSite
+from ocpdash.sites.storable import Unstorable
 from ocpdash.upgrades import events, lease
-from ocpdash.upgrades.children import WAIT_CHILD, Adopted
-from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
+from ocpdash.upgrades.children import WAIT_CHILD
+from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.reading import Snapshot, fetch
+from ocpdash.upgrades.storing import store_tasks
 
 log = logging.getLogger(__name__)
-STEP_FIELDS = (
-    "name",
-    "description",
-    "status",
-    "operation",
-    "run_time",
-    "upstreams",
-    "downstreams",
-    "parallel_idx",
-    "series_id",
-    "prohibit_rollback",
-    "started_at",
-    "finished_at",
-)
 
 
 # What every poll reads, in plain SQL written once from the models (like the lease, see lease.py:
@@ -133,6 +120,23 @@ def run_poll(upgrade_id: int) -> float | None:
         return _poll(held)
     except lease.LeaseLost:
         return None  # whoever has the lease now carries on; this poll stored nothing
+    except Exception as exc:  # bad data or a bug: shown as a fault, never a crash loop
+        log.exception("Poll of upgrade %s failed", upgrade_id)
+        return _unexpected(held, exc)
+
+
+def _unexpected(held: lease.Lease, exc: Exception) -> float | None:
+    """What OCP sent could not be stored (or ocpdash failed): nothing of it was kept (the
+    transaction rolled back); say so, keep the last stored state, back off, try again."""
+    detail = str(exc) if isinstance(exc, Unstorable) else f"{type(exc).__name__}: {str(exc)[:300]}"
+    upgrade = Upgrade.objects.only("pk", "state", "poll_failures", "ocp_fault", "ocp_unreachable_since").get(
+        pk=held.upgrade_id
+    )
+    fault = f"ocpdash could not store what OCP sent ({detail}); showing the last stored state"
+    try:
+        return _record_fault(upgrade, held, fault)
+    except lease.LeaseLost:
+        return None
 
 
 def _poll(held: lease.Lease) -> float | None:
@@ -228,7 +232,13 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost or upgrade closed before storing.")
         for adopted in snapshot.adopted.values():
             events.record(upgrade.pk, UpgradeEvent.Kind.INFO, adopted.why, ocp_task_id=adopted.task.id)
-        store_tasks(upgrade.pk, parent, snapshot.children, snapshot.adopted)
+        adjusted = store_tasks(upgrade.pk, parent, snapshot.children, snapshot.adopted)
+        if adjusted:
+            events.record(
+                upgrade.pk,
+                UpgradeEvent.Kind.INFO,
+                "OCP sent values ocpdash adjusted to store them: " + "; ".join(adjusted) + ".",
+            )
         state = snapshot.state(current.state)
         fields = {
             "ocp_task_status": parent.status or "",
@@ -264,134 +274,34 @@ def _failure_message(upgrade_id: int) -> str:
     return f"step {names} failed in OCP. Retry or skip it, or roll back where OCP allows."
 
 
-def store_tasks(
-    upgrade_id: int, parent: TaskInstance, children, adopted: dict[int, Adopted] | None = None
-) -> None:
-    """Upsert the task rows and steps; append an event for every step status change."""
-    known = {t.ocp_task_id: t for t in UpgradeTask.objects.filter(upgrade_id=upgrade_id)}
-    _store_task(upgrade_id, known.get(parent.id), parent, is_parent=True, wait_id=None)
-    for child, wait_id in children:
-        found = (adopted or {}).get(child.id)
-        _store_task(upgrade_id, known.get(child.id), child, is_parent=False, wait_id=wait_id, adopted=found)
-    existing = {s.ocp_subtask_id: s for s in UpgradeStep.objects.filter(upgrade_id=upgrade_id)}
-    new_steps, changed = [], []
-    for task in [parent, *(child for child, _ in children)]:
-        for sub in task.subtasks:
-            values = _step_values(sub)
-            step = existing.get(sub.id)
-            if step is None:
-                new_steps.append(
-                    UpgradeStep(upgrade_id=upgrade_id, ocp_task_id=task.id, ocp_subtask_id=sub.id, **values)
-                )
-                if values["status"] not in ("PENDING", ""):
-                    _step_event(upgrade_id, values["name"], sub.id, "", values)
-                continue
-            if any(getattr(step, f) != values[f] for f in STEP_FIELDS):
-                if _visible_change(step, values):
-                    _step_event(upgrade_id, values["name"], sub.id, step.display_status, values)
-                for f in STEP_FIELDS:
-                    setattr(step, f, values[f])
-                step.changed_at = timezone.now()
-                changed.append(step)
-    UpgradeStep.objects.bulk_create(new_steps)
-    UpgradeStep.objects.bulk_update(changed, [*STEP_FIELDS, "changed_at"])
-    if new_steps or changed:
-        Upgrade.objects.filter(pk=upgrade_id).update(revision=F("revision") + 1)
-
-
-def _visible_change(step: UpgradeStep, values: dict) -> bool:
-    """A status or operation change, or a re-run (run count up from a known run)."""
-    if (step.status, step.operation) != (values["status"], values["operation"]):
-        return True
-    return step.run_time > 0 and values["run_time"] > step.run_time
-
-
-def _store_task(
-    upgrade_id: int, row, task: TaskInstance, *, is_parent: bool, wait_id: int | None, adopted=None
-) -> None:
-    """Create or update the task's row; an unchanged task costs no write (most polls change nothing)."""
-    binary = task.context.string_map.get("upgrade_version", "") or (adopted.binary_version if adopted else "")
-    defaults = {
-        "name": task.name or f"task {task.id}",
-        "status": task.status or "",
-        "operation": task.operation or "",
-        "is_parent": is_parent,
-        "prohibit_rollback": task.prohibit_rollback,
-        "started_at": task.start_time,
-        "finished_at": task.finish_time,
-    }
-    if wait_id is not None:
-        defaults["parent_subtask_id"] = wait_id
-    if binary:
-        defaults["binary_version"] = binary
-    if adopted is not None:
-        defaults["cluster_ocp_id"] = adopted.cluster_id
-    if task.type:
-        defaults["task_type"] = task.type
-    if row is None:
-        UpgradeTask.objects.create(upgrade_id=upgrade_id, ocp_task_id=task.id, **defaults)
-        return
-    changed = [name for name, value in defaults.items() if getattr(row, name) != value]
-    if changed:
-        for name in changed:
-            setattr(row, name, defaults[name])
-        row.save(update_fields=changed)
-
-
-def _step_values(sub) -> dict:
-    return {
-        "name": sub.name or f"subtask {sub.id}",
-        "description": sub.description or "",
-        "status": sub.status or "",
-        "operation": sub.operation or "",
-        "run_time": sub.run_time or 0,
-        "upstreams": list(sub.upstreams),
-        "downstreams": list(sub.downstreams),
-        "parallel_idx": -1 if sub.parallel_idx is None else sub.parallel_idx,
-        "series_id": sub.series_id,
-        "prohibit_rollback": sub.prohibit_rollback,
-        "started_at": sub.start_time,
-        "finished_at": sub.finish_time,
-    }
-
-
-def _step_event(upgrade_id: int, name: str, subtask_id: int, before: str, values: dict) -> None:
-    after = UpgradeStep(status=values["status"], operation=values["operation"]).display_status
-    text = f"Step '{name}': {before} → {after}" if before else f"Step '{name}': {after}"
-    if values["operation"] in ("RETRY", "SKIP", "CANCEL", "ROLLBACK") and after != values["operation"]:
-        text += f" ({values['operation'].lower()}, run {values['run_time']})"
-    events.record(
-        upgrade_id,
-        UpgradeEvent.Kind.STEP,
-        text,
-        subtask_id=subtask_id,
-        status=values["status"],
-        operation=values["operation"],
-        previous=before,
-    )
-
-
 def _fault(upgrade: Upgrade, held: lease.Lease, exc: OcpError) -> float:
     """OCP could not be read: show it, keep the state, back off, and keep polling."""
-    now = held.now()
-    failures = upgrade.poll_failures + 1
-    delay = get_exponential_backoff_interval(
-        settings.OCPDASH_POLL_INTERVAL, failures, settings.OCPDASH_POLL_BACKOFF_MAX, full_jitter=False
-    )
-    if isinstance(exc, OcpRateLimited) and exc.retry_after:
-        delay = max(delay, min(exc.retry_after, settings.OCPDASH_POLL_BACKOFF_MAX))
-    since = upgrade.ocp_unreachable_since or now
+    since = upgrade.ocp_unreachable_since or held.now()
     if isinstance(exc, OcpCredentialsRefused):
         fault = exc.message  # the site's credential guard: no call was sent
     elif isinstance(exc, OcpAuthError):
         fault = f"OCP rejected our credentials: {exc.message}"
     else:
         fault = f"OCP unreachable since {since:%Y-%m-%d %H:%M:%S %Z}: {exc.message}"
-    # An event when a fault starts, and when the credential guard's verdict changes (not on every
-    # poll of an OCP that stays down: its message carries the time of each failure).
-    guard_changed = isinstance(exc, OcpCredentialsRefused) and upgrade.ocp_fault != fault
+    wait = exc.retry_after if isinstance(exc, OcpRateLimited) else None
+    # An event when the credential guard's verdict changes too (not on every poll of an OCP that
+    # stays down: its message carries the time of each failure).
+    return _record_fault(upgrade, held, fault, wait, always_event=isinstance(exc, OcpCredentialsRefused))
+
+
+def _record_fault(
+    upgrade: Upgrade, held: lease.Lease, fault: str, wait: float | None = None, always_event: bool = False
+) -> float:
+    """Show the fault (an event when it starts), keep the state, and poll again after a backoff."""
+    now = held.now()
+    failures = upgrade.poll_failures + 1
+    delay = get_exponential_backoff_interval(
+        settings.OCPDASH_POLL_INTERVAL, failures, settings.OCPDASH_POLL_BACKOFF_MAX, full_jitter=False
+    )
+    if wait:
+        delay = max(delay, min(wait, settings.OCPDASH_POLL_BACKOFF_MAX))
     with transaction.atomic():
-        if not upgrade.ocp_fault or guard_changed:
+        if not upgrade.ocp_fault or (always_event and upgrade.ocp_fault != fault):
             events.record(
                 upgrade.pk, UpgradeEvent.Kind.ERROR, f"{fault} Still following; the upgrade is not failed."
             )
@@ -400,10 +310,10 @@ def _fault(upgrade: Upgrade, held: lease.Lease, exc: OcpError) -> float:
             held.token,
             poll_failures=failures,
             ocp_fault=fault,
-            ocp_unreachable_since=since,
+            ocp_unreachable_since=upgrade.ocp_unreachable_since or now,
             next_poll_at=now + timedelta(seconds=delay),
         )
-    log.warning("Poll of upgrade %s failed (%s); next try in %.1fs", upgrade.pk, type(exc).__name__, delay)
+    log.warning("Poll of upgrade %s: %s; next try in %.1fs", upgrade.pk, fault[:200], delay)
     return delay
 
 

@@ -326,7 +326,8 @@ def _targets(task: TaskInstance, to_version: str) -> bool:
 def adopt(upgrade: Upgrade, task: TaskInstance, held: lease.Lease, *, adopted: bool) -> None:
     """Store OCP's task id: the upgrade runs. A cancel requested meanwhile gives way to it (OCP
     already started the upgrade), and says so."""
-    from ocpdash.upgrades.polling import enqueue_poll, store_tasks
+    from ocpdash.upgrades.polling import enqueue_poll
+    from ocpdash.upgrades.storing import store_tasks
 
     now = held.now()
     with transaction.atomic():
