@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from . import transport
-from .errors import OcpError, OcpMalformedReply, OcpNotFound, OcpRefused
+from .errors import OcpError, OcpMalformedReply, OcpNotFound, OcpRefused, OcpUnreachable
 from .parsing import obj, opt_int, opt_obj, parse_datetime
 from .types import (
     Cluster,
@@ -37,6 +37,9 @@ log = logging.getLogger("ocpdash.ocp")
 
 API = "/api/v2"
 MAX_PAGE_SIZE = 2000
+# Bounds on what one OCP may make ocpdash hold: bytes of one reply, pages of one list.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+MAX_PAGES = 100
 # OCP 4.3 replaced the upgrade request's ``rpmFileName`` with these (ocp-api.md §5.1, W43).
 NEW_UPGRADE_BODY_FROM = (4, 3)
 NEW_UPGRADE_FIELDS = ("upgradeMode", "destVersion", "operatingSystem")
@@ -111,6 +114,9 @@ class OcpClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         observer: CallObserver | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        max_pages: int = MAX_PAGES,
+        deadline_seconds: float | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -127,6 +133,10 @@ class OcpClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.observer = observer
+        self.max_response_bytes = max_response_bytes
+        self.max_pages = max_pages
+        # A caller that must answer soon (a web request) gives every call together this long.
+        self.deadline = time.monotonic() + deadline_seconds if deadline_seconds else None
         if session is None:
             session = requests.Session()
             # Requests reads the proxy and CA-bundle variables (HTTPS_PROXY, NO_PROXY,
@@ -306,9 +316,10 @@ class OcpClient:
     def cancel_subtask(self, task_id: int, subtask_id: int) -> None:
         self._data("POST", f"/tasks/instances/{int(task_id)}/subtasks/{int(subtask_id)}/cancel")
 
-    def get_subtask_log(self, task_id: int, subtask_id: int) -> str:
+    def get_subtask_log(self, task_id: int, subtask_id: int, *, max_bytes: int | None = None) -> str:
+        """A subtask's log (OCP sends it whole; ``max_bytes`` bounds what is read)."""
         path = f"/tasks/instances/{int(task_id)}/subtasks/{int(subtask_id)}/log"
-        data = self._get_data(path)
+        data = self._data("GET", path, max_bytes=max_bytes)
         if isinstance(data, str):
             return data
         log_text = self._parse(lambda d: obj(d, "subtask log"), data, path).get("log")
@@ -366,6 +377,12 @@ class OcpClient:
                 return rows
             if max_pages is not None and page >= max_pages:
                 return rows
+            if page >= self.max_pages:
+                raise self._malformed(
+                    "GET",
+                    path,
+                    f"{what} has more than {self.max_pages} pages of {size}; ocpdash does not read on",
+                )
             page += 1
 
     def _parse(self, fn: Callable[[Any], Any], data: Any, path: str) -> Any:
@@ -406,15 +423,51 @@ class OcpClient:
             return max(0.0, min(exc.retry_after, self.backoff_cap * 4))
         return self._rng.uniform(0, min(self.backoff_cap, self.backoff_base * (2**attempt)))
 
+    def _read_capped(self, response: requests.Response, method: str, path: str, cap: int) -> None:
+        """Read the streamed body, at most ``cap`` bytes of it (a reply that big is not OCP's, or not
+        one ocpdash can hold): the response then behaves as a fully read one."""
+        body = _read_body_capped(response, cap)
+        if body is None:
+            response.close()
+            raise OcpMalformedReply(
+                f"OCP at {self.host} sent more than {cap:,} bytes for {method} {API}{path}; "
+                "ocpdash stopped reading it.",
+                status=response.status_code,
+            )
+        response._content = body  # what Response.content reads once the stream is consumed
+        response._content_consumed = True
+        response.close()
+
+    def _timeout(self, method: str, path: str, timeout) -> Any:
+        """The call's (connect, read) timeout, cut to what is left of the deadline."""
+        if self.deadline is None:
+            return timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0.05:
+            raise OcpUnreachable(
+                f"OCP at {self.host} did not answer in time for this page ({method} {API}{path} not sent); "
+                "try again, or check OCP's health.",
+                request_sent=False,
+            )
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        return (min(connect, left), min(read, left))
+
     def _send_once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout)
+        cap = kwargs.pop("max_bytes", None) or self.max_response_bytes
+        kwargs["timeout"] = self._timeout(method, path, kwargs.get("timeout", self.timeout))
         if self.observer is not None:
             self.observer.before(method, path)
         started = time.monotonic()
         try:
             response = self.session.request(
-                method, f"{self.base_url}{API}{path}", auth=self.auth, allow_redirects=False, **kwargs
+                method,
+                f"{self.base_url}{API}{path}",
+                auth=self.auth,
+                allow_redirects=False,
+                stream=True,
+                **kwargs,
             )
+            self._read_capped(response, method, path, cap)
         except requests.RequestException as exc:
             elapsed = time.monotonic() - started
             log.debug("OCP %s %s%s -> %s in %.0f ms", method, API, path, type(exc).__name__, elapsed * 1000)
@@ -428,6 +481,19 @@ class OcpClient:
         if 200 <= response.status_code < 300:
             return response
         raise transport.http_error(response, self.host, method, f"{API}{path}")
+
+
+def _read_body_capped(response: requests.Response, cap: int) -> bytes | None:
+    """The body, or None when it is longer than ``cap`` (nothing more is read then)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return None
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > cap:
+            return None
+    return bytes(body)
 
 
 def _route_missing(exc: OcpError) -> bool:

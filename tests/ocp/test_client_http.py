@@ -502,3 +502,35 @@ def test_ratelimit_reset_as_an_epoch_time_is_a_wait_until_then(scripted, scripte
     with pytest.raises(OcpRateLimited) as info:
         scripted_client.retry_task(7)
     assert 15 <= info.value.retry_after <= 21
+
+
+def test_a_reply_longer_than_the_cap_is_refused_without_reading_it_all(scripted):
+    client = OcpClient(
+        scripted.url, BasicAuth("admin", "pw"), max_response_bytes=10_000, sleep=lambda s: None
+    )
+    big = envelope({**TASK, "name": "x" * 50_000})
+    scripted.add(Reply(200, json=big), Reply(200, json=envelope(TASK)))
+    with pytest.raises(OcpMalformedReply) as info:
+        client.get_task(7)
+    assert "more than 10,000 bytes" in info.value.message
+    assert client.get_task(7).id == 7, "the client is still usable"
+
+
+def test_a_list_of_more_pages_than_the_cap_is_refused_not_truncated(scripted):
+    client = OcpClient(scripted.url, BasicAuth("admin", "pw"), max_pages=2, sleep=lambda s: None)
+    page = envelope({"contents": [{"id": 1, "name": "c"}], "page": {"number": 1, "size": 1, "totalPages": 9}})
+    scripted.add(*[Reply(200, json=page) for _ in range(3)])
+    with pytest.raises(OcpMalformedReply) as info:
+        client.list_clusters(page_size=1)
+    assert "more than 2 pages" in info.value.message
+    assert len(scripted.seen) == 2
+
+
+def test_a_deadline_bounds_every_call_together(scripted):
+    client = OcpClient(scripted.url, BasicAuth("admin", "pw"), deadline_seconds=0.5, sleep=lambda s: None)
+    scripted.add(Reply(200, json=envelope(TASK), sleep=0.8), Reply(200, json=envelope(TASK)))
+    with pytest.raises(OcpUnreachable):
+        client.get_task(7)  # the read waits at most what is left of the 0.5 s
+    with pytest.raises(OcpUnreachable) as info:
+        client.get_task(7)
+    assert info.value.request_sent is False and "did not answer in time" in info.value.message
