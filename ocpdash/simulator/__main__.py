@@ -1,4 +1,7 @@
-"""``python -m ocpdash.simulator --host 127.0.0.1 --port 8700 [--seed N] [--step-seconds S]``."""
+"""``python -m ocpdash.simulator --host 127.0.0.1 --port 8700 [--seed N] [--step-seconds S] [...]``.
+
+Every setting of ``config.SWITCHES`` is a flag here and an ``OCP_SIM_*`` variable; see README.md.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import signal
 import sys
 import threading
 
+from ocpdash.simulator import config
 from ocpdash.simulator.auth import Credentials
 from ocpdash.simulator.server import make_server
 from ocpdash.simulator.state import Simulator
@@ -18,8 +22,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ocpdash.simulator", description="OCP API simulator")
     parser.add_argument("--host", default=env("OCP_SIM_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(env("OCP_SIM_PORT", "8700")))
-    parser.add_argument("--seed", type=int, default=int(env("OCP_SIM_SEED", "0")))
-    parser.add_argument("--step-seconds", type=float, default=float(env("OCP_SIM_STEP_SECONDS", "3")))
+    config.add_arguments(parser)
     parser.add_argument("--username", default=env("OCP_SIM_USERNAME", "admin"))
     parser.add_argument("--password", default=env("OCP_SIM_PASSWORD", "aaAA11__"))
     parser.add_argument("--access-key-id", default=env("OCP_SIM_ACCESS_KEY_ID", "ocpdash-ak"))
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         access_keys={args.access_key_id: args.access_key_secret},
         ak_user=args.username,
     )
-    sim = Simulator(seed=args.seed, step_seconds=args.step_seconds, credentials=creds)
+    sim = Simulator(config.settings_from_args(args), credentials=creds)
     server = make_server(args.host, args.port, sim)
 
     def stop(signum, frame) -> None:

@@ -10,18 +10,37 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ocpdash.simulator.auth import User, require_write
-from ocpdash.simulator.envelope import Reply, bad_request, format_time, not_found, page_of, sort_items
-from ocpdash.simulator.estate import clone_cluster
-from ocpdash.simulator.faults import FaultError
+from ocpdash.simulator.envelope import (
+    NO_CODE,
+    ApiError,
+    Reply,
+    bad_request,
+    format_time,
+    not_found,
+    page_of,
+    sort_items,
+)
 from ocpdash.simulator.state import Simulator
 
-BUILD_INFO = {
-    "artifact": "ocp-server",
-    "buildVersion": "4.2.1-20231208",
-    "buildTime": "2023-12-08T10:12:00+08:00",
-    "branch": "ocpdash-simulator",
-    "commitId": "0000000",
-}
+# OCP builds: 4.2.2's is the one the brief gives; the others are invented (no public source).
+OCP_BUILDS = {"4.2.1": "20231208161525", "4.2.2": "20240108150515", "4.3.0": "20240425200355"}
+LATER_BUILD = "20240808115204"  # invented, for any other version
+
+
+def build_info(ocp_version: str) -> dict:
+    """``GET /api/v2/info`` in the shape of the health-examination doc sample."""
+    version, _, build = ocp_version.partition("-")
+    build = build or OCP_BUILDS.get(version, LATER_BUILD)
+    stamp = f"{build[:4]}-{build[4:6]}-{build[6:8]}T{build[8:10]}:{build[10:12]}:{build[12:14]}+08:00"
+    return {
+        "artifact": "ocp-server",
+        "buildVersion": f"{version}-{build}",
+        "buildJavaVersion": "1.8",
+        "buildTime": stamp,
+        "name": "ocp-server",
+        "springBootVersion": "2.7.18",  # invented
+        "group": "com.oceanbase",
+    }
 
 
 @dataclass
@@ -79,7 +98,7 @@ def get_time(sim: Simulator, req: Request) -> Reply:
 
 @route("GET", "/api/v2/info")
 def get_info(sim: Simulator, req: Request) -> Reply:
-    return Reply(data=BUILD_INFO, bare=True)
+    return Reply(data=build_info(sim.settings.ocp_version), bare=True)
 
 
 # -- clusters -----------------------------------------------------------------------------------
@@ -93,6 +112,16 @@ def list_clusters(sim: Simulator, req: Request) -> Reply:
 
 @route("GET", r"/api/v2/ob/clusters/(?P<id>\d+)")
 def get_cluster(sim: Simulator, req: Request) -> Reply:
+    """In no public API reference (only DELETE is documented on this path): ``cluster_get`` off
+    answers as Spring does for a method the path does not map."""
+    if not sim.settings.cluster_get:
+        raise ApiError(
+            405,
+            NO_CODE,
+            "Request method 'GET' not supported",
+            "COM10008",
+            headers={"Allow": "DELETE"},
+        )
     return Reply(data=sim.cluster(req.int_param("id")).to_json(sim.estate))
 
 
@@ -122,7 +151,7 @@ def get_host(sim: Simulator, req: Request) -> Reply:
     host = sim.estate.hosts.get(req.int_param("id"))
     if host is None:
         raise not_found(f"Host {req.params['id']} does not exist.", "HOST10001")
-    return Reply(data=host.to_json())
+    return Reply(data=host.to_json(sim.estate, build_info(sim.settings.ocp_version)["buildVersion"]))
 
 
 @route("POST", r"/api/v2/ob/clusters/(?P<id>\d+)/upgrade")
@@ -140,11 +169,9 @@ def list_packages(sim: Simulator, req: Request) -> Reply:
     rows = [p.to_json() for p in sim.estate.packages.values()]
     keyword = (req.query.get("keyword") or "").lower()
     rows = [r for r in rows if keyword in r["fileName"].lower()]
-    for param, key in (("type", "type"), ("version", "version"), ("operatingSystem", "operatingSystem")):
+    for param in ("type", "version", "operatingSystem", "architecture"):
         wanted = _csv(req.query.get(param))
-        rows = [r for r in rows if not wanted or str(r[key]).upper() in wanted]
-    arches = _csv(req.query.get("architecture"))
-    rows = [r for r in rows if not arches or r["architecture"].upper() in arches]
+        rows = [r for r in rows if not wanted or str(r.get(param)).upper() in wanted]
     return Reply(data=page_of(sort_items(rows, req.query, "id,asc"), req.query))
 
 
@@ -152,7 +179,7 @@ def list_packages(sim: Simulator, req: Request) -> Reply:
 def upload_package(sim: Simulator, req: Request) -> Reply:
     require_write(req.user)
     file_name, content = _multipart_file(req)
-    return Reply(data=sim.upload_package(file_name, content, req.now))
+    return Reply(data=sim.add_package(file_name, content, req.now).to_json())
 
 
 @route("DELETE", r"/api/v2/software-packages/(?P<id>\d+)")
@@ -184,14 +211,16 @@ def list_tasks(sim: Simulator, req: Request) -> Reply:
     tasks = list(sim.engine.tasks.values())
     name, statuses, types = (q.get("name") or "").lower(), _csv(q.get("status")), _csv(q.get("type"))
     tasks = [t for t in tasks if name in t.name.lower() and (not statuses or t.status in statuses)]
-    if types and "MANUAL" not in types:
-        tasks = []
+    tasks = [t for t in tasks if not types or t.type in types]
     if q.get("clusterId"):
         tasks = [t for t in tasks if str(t.cluster_id) == q["clusterId"]]
-    cluster_name = q.get("clusterName") or q.get("cluterName")
-    if cluster_name:
-        tasks = [t for t in tasks if t.cluster_ref["name"] == cluster_name]
-    rows = [sim.task_json(t, basic=True) for t in tasks]
+    cluster_name = (q.get("clusterName") or q.get("cluterName") or "").lower()
+    if cluster_name:  # "The keyword in the name of the cluster. Fuzzy match is supported."
+        tasks = [t for t in tasks if cluster_name in t.cluster_ref["name"].lower()]
+    if q.get("hostId"):
+        host = sim.estate.hosts.get(int(q["hostId"]) if q["hostId"].isdigit() else -1)
+        tasks = [t for t in tasks if host is not None and t.cluster_id == host.cluster_id]
+    rows = [t.basic_json() for t in tasks]
     return Reply(data=page_of(sort_items(rows, q, "id,desc"), q))
 
 
@@ -235,90 +264,3 @@ def subtask_action(sim: Simulator, req: Request) -> Reply:
     else:
         sim.engine.cancel_subtask(task, sub, req.now)
     return Reply(has_data=False)
-
-
-# -- /_sim controls (no auth, loopback only) ----------------------------------------------------
-@route("POST", "/_sim/reset")
-def sim_reset(sim: Simulator, req: Request) -> Reply:
-    sim.reset()
-    return Reply(data={"reset": True, "seed": sim.seed}, bare=True)
-
-
-@route("POST", "/_sim/config")
-def sim_config(sim: Simulator, req: Request) -> Reply:
-    body = req.json()
-    if not isinstance(body, dict):
-        raise bad_request("The config body must be a JSON object.")
-    try:
-        return Reply(data=sim.configure(body), bare=True)
-    except (TypeError, ValueError):
-        raise bad_request("seed must be an integer and step_seconds a number.") from None
-
-
-@route("POST", "/_sim/faults")
-def sim_faults(sim: Simulator, req: Request) -> Reply:
-    try:
-        sim.faults.update(req.json())
-    except FaultError as exc:
-        raise bad_request(str(exc)) from None
-    return Reply(data=sim.faults.to_json(), bare=True)
-
-
-@route("GET", "/_sim/faults")
-def sim_get_faults(sim: Simulator, req: Request) -> Reply:
-    return Reply(data=sim.faults.to_json(), bare=True)
-
-
-@route("DELETE", "/_sim/faults")
-def sim_clear_faults(sim: Simulator, req: Request) -> Reply:
-    sim.faults.__init__(seed=sim.seed)
-    return Reply(data=sim.faults.to_json(), bare=True)
-
-
-@route("GET", "/_sim/calls")
-def sim_calls(sim: Simulator, req: Request) -> Reply:
-    return Reply(data={"calls": list(sim.calls)}, bare=True)
-
-
-@route("GET", "/_sim/state")
-def sim_state(sim: Simulator, req: Request) -> Reply:
-    clusters = {
-        c.id: {
-            "name": c.name,
-            "version": c.version,
-            "status": c.status,
-            "arch": c.arch,
-            "zones": c.zone_status,
-        }
-        for c in sim.estate.clusters.values()
-    }
-    tasks = {
-        t.id: {"name": t.name, "status": t.status, "operation": t.operation}
-        for t in sim.engine.tasks.values()
-    }
-    config = {"seed": sim.seed, "step_seconds": sim.step_seconds}
-    return Reply(data={"config": config, "clusters": clusters, "tasks": tasks}, bare=True)
-
-
-@route("POST", r"/_sim/clusters/(?P<id>\d+)")
-def sim_set_cluster(sim: Simulator, req: Request) -> Reply:
-    body = req.json()
-    cluster = sim.cluster(req.int_param("id"))
-    if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-        raise bad_request('Send {"status": "STOPPED"} (any OCP cluster status).')
-    cluster.status = body["status"].upper()
-    return Reply(data=cluster.to_json(sim.estate), bare=True)
-
-
-@route("POST", "/_sim/clusters")
-def sim_clone_clusters(sim: Simulator, req: Request) -> Reply:
-    """``{"like": "orion", "count": 20}``: add copies of a seeded cluster (load tests)."""
-    body = req.json()
-    if not isinstance(body, dict) or not isinstance(body.get("count"), int) or body["count"] < 1:
-        raise bad_request('Send {"like": "<cluster name>", "count": N}.')
-    like = next((c for c in sim.estate.clusters.values() if c.name == body.get("like")), None)
-    if like is None:
-        raise bad_request(f"No cluster named {body.get('like')!r}.")
-    with sim.lock:
-        ids = clone_cluster(sim.estate, like, min(body["count"], 5000))
-    return Reply(data={"ids": ids}, bare=True)

@@ -109,6 +109,14 @@ def unauthenticated(debug: str) -> ApiError:
     return ApiError(401, NOT_AUTHENTICATED, NOT_LOGGED_ON, debug=debug)
 
 
+class LoginFailed(Exception):
+    """Credentials were sent but are wrong: a failed login (counted towards the lockout)."""
+
+    def __init__(self, debug: str) -> None:
+        super().__init__(debug)
+        self.debug = debug
+
+
 def authenticate(
     creds: Credentials,
     method: str,
@@ -118,15 +126,16 @@ def authenticate(
     body: bytes,
     now: float | None = None,
 ) -> User:
-    """Return the calling user or raise a 401 ApiError. ``headers`` keys are lower-case."""
+    """Return the calling user; raise LoginFailed for wrong credentials (a bad password, an unknown
+    access key, a bad signature or Date) and a 401 ApiError when none were sent."""
     auth = headers.get("authorization", "")
     if auth.startswith("Basic "):
         try:
             user, _, password = base64.b64decode(auth[6:].strip()).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise unauthenticated("Malformed Basic credentials") from None
+            raise LoginFailed("Malformed Basic credentials") from None
         if creds.basic.get(user) != password or not user:
-            raise unauthenticated("Bad credentials")
+            raise LoginFailed("Bad credentials")
         return creds.user(user)
     if auth.startswith(AKSK_PREFIX):
         return _authenticate_aksk(creds, method, path, raw_query, headers, body, auth, now or time.time())
@@ -137,19 +146,19 @@ def _authenticate_aksk(creds, method, path, raw_query, headers, body, auth, now)
     ak, _, sig = auth[len(AKSK_PREFIX) :].strip().partition(":")
     secret = creds.access_keys.get(ak)
     if secret is None:
-        raise unauthenticated(f"Unknown access key {ak!r}")
+        raise LoginFailed(f"Unknown access key {ak!r}")
     date = headers.get("date", "")
     try:
         sent = email.utils.parsedate_to_datetime(date).timestamp()
     except (TypeError, ValueError):
-        raise unauthenticated("Missing or malformed Date header") from None
+        raise LoginFailed("Missing or malformed Date header") from None
     if abs(now - sent) > MAX_SKEW_SECONDS:
-        raise unauthenticated("The Date header differs from the server time by more than 15 minutes")
+        raise LoginFailed("The Date header differs from the server time by more than 15 minutes")
     expected = signature(
         secret, string_to_sign(method, path, raw_query, headers, body, headers.get("host", ""))
     )
     if not hmac.compare_digest(expected, sig):
-        raise unauthenticated("Signature does not match")
+        raise LoginFailed("Signature does not match")
     return creds.user(creds.ak_user)
 
 

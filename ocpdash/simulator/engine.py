@@ -23,6 +23,9 @@ from ocpdash.simulator.envelope import (
 from ocpdash.simulator.faults import Faults
 from ocpdash.simulator.tasks import TERMINAL, Subtask, Task
 
+ACTIVE = {"READY", "RUNNING", "CANCELING"}
+SKIPS = {"SKIP": "SUCCESSFUL", "ROLLBACK_SKIP": "PENDING"}  # operation -> status it ends in
+
 
 def state_invalid(obj_id: int, state: str) -> ApiError:
     return bad_request(
@@ -46,6 +49,7 @@ class Engine:
         self.effects = effects
         self.seed = seed
         self.step_seconds = step_seconds
+        self.parent_resumes_after_child_retry = False
         self.tasks: dict[int, Task] = {}
         self._heap: list[tuple[float, int]] = []
 
@@ -106,13 +110,15 @@ class Engine:
             self._from_running(task, sub, at)
 
     def _from_ready(self, task: Task, sub: Subtask, at: float) -> None:
-        if sub.operation == "SKIP":
-            sub.log.append((at, f"############{{SKIP}}{{{_fmt(at)}}}############"))
-            self._finish(task, sub, "SUCCESSFUL", at)
+        if sub.operation in SKIPS:
+            sub.log.append((at, f"############{{{sub.operation}}}{{{_fmt(at)}}}############"))
+            self._finish(task, sub, SKIPS[sub.operation], at)
             return
         sub.status, sub.start_time, sub.finish_time = "RUNNING", at, None
         sub.log_begin(at, sub.operation, task.context)
         if sub.operation == "ROLLBACK":
+            sub.needs_rollback = False
+            sub.outcome = self.faults.rollback_outcome(sub.name, sub.zone)
             sub.due = at + self.duration(sub) * 0.5
             return
         if sub.kind == "wait":
@@ -135,8 +141,12 @@ class Engine:
 
     def _from_running(self, task: Task, sub: Subtask, at: float) -> None:
         if sub.operation == "ROLLBACK":
-            sub.log_line(at, f"Rollback of subtask {sub.id} done.")
-            self._finish(task, sub, "PENDING", at)
+            if sub.outcome == "fail":
+                sub.log_line(at, f"Rollback {sub.name} failed: injected fault (simulator).", "ERROR")
+                self._finish(task, sub, "FAILED", at)
+            else:
+                sub.log_line(at, f"Rollback of subtask {sub.id} done.")
+                self._finish(task, sub, "PENDING", at)
             return
         if sub.kind == "wait":
             child = self.tasks[sub.child_task_id]
@@ -161,11 +171,7 @@ class Engine:
         else:
             if sub.kind == "submit":
                 child = self.effects.on_submit(task, sub, at)
-                wait = next(
-                    s
-                    for s in task.subtasks.values()
-                    if s.kind == "wait" and s.binary_index == sub.binary_index
-                )
+                wait = task.subtasks[sub.downstreams[0]]
                 sub.child_task_id = wait.child_task_id = child.id
                 sub.log_line(at, f"Submitted task {child.id} ({child.name}).")
             elif sub.kind in ("stop_zone", "restart", "start_zone", "update"):
@@ -183,7 +189,7 @@ class Engine:
         for sub in subs.values():
             if task.operation == "ROLLBACK":
                 ready = (
-                    sub.operation == "ROLLBACK"
+                    sub.needs_rollback
                     and sub.status in TERMINAL
                     and all(subs[d].status == "PENDING" for d in sub.downstreams)
                 )
@@ -195,12 +201,13 @@ class Engine:
                 self.schedule(task, sub.due)
 
     def _update_status(self, task: Task, at: float) -> None:
-        statuses = [s.status for s in task.subtasks.values()]
-        if task.operation == "ROLLBACK":
-            new = "SUCCESSFUL" if all(s == "PENDING" for s in statuses) else "RUNNING"
+        statuses = {s.status for s in task.subtasks.values()}
+        done = "PENDING" if task.operation == "ROLLBACK" else "SUCCESSFUL"
+        if statuses & ACTIVE:
+            new = "RUNNING"
         elif "FAILED" in statuses:
             new = "FAILED"
-        elif all(s == "SUCCESSFUL" for s in statuses):
+        elif statuses == {done}:
             new = "SUCCESSFUL"
         else:
             new = "RUNNING"
@@ -222,16 +229,21 @@ class Engine:
             if child.status in TERMINAL and sub.status == "RUNNING":
                 sub.due = at
                 self.schedule(parent, at)
-            elif child.status == "RUNNING" and sub.status == "FAILED" and sub.operation != "ROLLBACK":
+            elif (
+                self.parent_resumes_after_child_retry
+                and child.status == "RUNNING"
+                and sub.status == "FAILED"
+                and sub.operation != "ROLLBACK"
+            ):
                 self._requeue(parent, sub, "RETRY", at)
                 self._update_status(parent, at)
 
     # -- operator actions (§3.3) ---------------------------------------------------------------
-    def prohibit_rollback(self, task: Task) -> bool:
-        if task.is_child:
-            return any(s.prohibit_rollback and s.start_time is not None for s in task.subtasks.values())
-        children = [t for t in self.tasks.values() if t.parent_id == task.id]
-        return any(self.prohibit_rollback(child) for child in children)
+    @staticmethod
+    def prohibit_rollback(task: Task) -> bool:
+        """As OCP Express: a subtask with the flag that has left PENDING/READY, or the context flag."""
+        started = (s for s in task.subtasks.values() if s.status not in ("PENDING", "READY"))
+        return any(s.prohibit_rollback for s in started) or task.string_map.get("prohibit_rollback") == "true"
 
     def retry_task(self, task: Task, now: float) -> None:
         if task.status != "FAILED" or task.operation == "ROLLBACK":
@@ -251,9 +263,10 @@ class Engine:
         self._resume(task, now)
 
     def skip_subtask(self, task: Task, sub: Subtask, now: float) -> None:
-        if sub.status != "FAILED" or sub.operation == "ROLLBACK":
+        """Skipping during a rollback is a ROLLBACK_SKIP: the subtask counts as rolled back."""
+        if sub.status != "FAILED":
             raise bad_request(f"Subtask {sub.id} can not skip.", "TSK10010", code=TASK_STATE_INVALID)
-        self._requeue(task, sub, "SKIP", now)
+        self._requeue(task, sub, "ROLLBACK_SKIP" if task.operation == "ROLLBACK" else "SKIP", now)
         self._resume(task, now)
 
     def cancel_subtask(self, task: Task, sub: Subtask, now: float) -> None:
@@ -272,7 +285,7 @@ class Engine:
         task.operation = "ROLLBACK"
         for sub in task.subtasks.values():
             if sub.status != "PENDING":
-                sub.operation = "ROLLBACK"
+                sub.operation, sub.needs_rollback = "ROLLBACK", True
         task.status, task.finish_time = "RUNNING", None
         self._promote(task, now)
         self._update_status(task, now)
@@ -287,9 +300,11 @@ class Engine:
         self.schedule(task, sub.due)
 
     def _retry_failed_child(self, sub: Subtask, now: float) -> None:
+        """With ``parent_resumes_after_child_retry`` retrying a parent's Wait step retries its child."""
         child = self.tasks.get(sub.child_task_id or -1)
         if (
-            sub.kind == "wait"
+            self.parent_resumes_after_child_retry
+            and sub.kind == "wait"
             and child is not None
             and child.status == "FAILED"
             and child.operation != "ROLLBACK"

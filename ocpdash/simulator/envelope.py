@@ -19,6 +19,7 @@ TASK_NOT_EXISTS = 20000
 TASK_STATE_INVALID = 20003
 TASK_PROHIBIT_ROLLBACK = 20004
 NOT_AUTHENTICATED = 0
+NO_CODE = 0  # an ApiError whose handler sets no code (Spring's own exceptions in OCP Express)
 NOT_PERMITTED = 30014
 
 NOT_LOGGED_ON = (
@@ -31,7 +32,14 @@ class ApiError(Exception):
     """An error answered with OCP's error envelope; ``ocp_code`` (e.g. OBE11063) goes to debugMessage."""
 
     def __init__(
-        self, status: int, code: int, message: str, ocp_code: str | None = None, debug: str | None = None
+        self,
+        status: int,
+        code: int,
+        message: str,
+        ocp_code: str | None = None,
+        debug: str | None = None,
+        sub_errors: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -39,6 +47,8 @@ class ApiError(Exception):
         self.message = message
         self.ocp_code = ocp_code
         self.debug = debug
+        self.sub_errors = sub_errors
+        self.headers = headers
 
     def error(self) -> dict:
         body: dict = {"code": self.code, "message": self.message}
@@ -46,6 +56,8 @@ class ApiError(Exception):
             body["debugMessage"] = self.debug
         elif self.ocp_code:
             body["debugMessage"] = f"[{self.ocp_code}] {self.message}"
+        if self.sub_errors:
+            body["subErrors"] = self.sub_errors
         return body
 
 
@@ -125,14 +137,15 @@ def _meta(status: int, started: float, successful: bool) -> dict:
     }
 
 
+MAX_PAGE_SIZE = 2000
+
+
 def page_of(items: list, query: dict, default_size: int = 10) -> dict:
-    """OCP's paged ``data``: 1-based ``page`` and ``size`` <= 2000."""
-    page = _int_param(query, "page", 1)
+    """OCP's paged ``data`` with 1-based ``page``. Out-of-range values are clamped as Spring Data's
+    pageable resolver does (page < 1 -> 1, size > 2000 -> 2000, size < 1 or not a number -> default)."""
+    page = max(_int_param(query, "page", 1), 1)
     size = _int_param(query, "size", default_size)
-    if page < 1:
-        raise bad_request("The input parameter page is empty or invalid: it must be 1 or more.")
-    if size < 1 or size > 2000:
-        raise bad_request("The input parameter size is empty or invalid: it must be between 1 and 2000.")
+    size = default_size if size < 1 else min(size, MAX_PAGE_SIZE)
     total = len(items)
     chunk = items[(page - 1) * size : page * size]
     return {
@@ -147,15 +160,10 @@ def page_of(items: list, query: dict, default_size: int = 10) -> dict:
 
 
 def _int_param(query: dict, name: str, default: int) -> int:
-    raw = query.get(name)
-    if raw in (None, ""):
-        return default
     try:
-        return int(raw)
+        return int(query.get(name) or default)
     except ValueError:
-        raise bad_request(
-            f"The input parameter {name} is empty or invalid: {raw!r} is not a number."
-        ) from None
+        return default
 
 
 def sort_items(items: list[dict], query: dict, default: str = "id,desc") -> list[dict]:

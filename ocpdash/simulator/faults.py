@@ -6,7 +6,15 @@ import random
 import time
 from dataclasses import dataclass, field
 
-KNOWN = {"fail_subtask", "hang_subtask", "http_error", "latency", "drop_connection", "ambiguous_upgrade"}
+KNOWN = {
+    "fail_subtask",
+    "hang_subtask",
+    "fail_rollback",
+    "http_error",
+    "latency",
+    "drop_connection",
+    "ambiguous_upgrade",
+}
 
 
 class FaultError(ValueError):
@@ -40,7 +48,8 @@ class RequestRule:
     path_contains: str | None = None
     method: str | None = None
     status: int = 503
-    retry_after: int = 1
+    retry_after: int = 1  # seconds, sent as RateLimit-Reset (and Retry-After when retry_after_header)
+    retry_after_header: bool = False
     seconds: float = 0.0  # latency only
 
     def applies(self, method: str, path: str, rng: random.Random) -> bool:
@@ -64,6 +73,7 @@ class Faults:
     seed: int = 0
     fail: list[SubtaskRule] = field(default_factory=list)
     hang: list[SubtaskRule] = field(default_factory=list)
+    fail_rollback: list[SubtaskRule] = field(default_factory=list)
     http_error: RequestRule | None = None
     latency: RequestRule | None = None
     drop: RequestRule | None = None
@@ -81,7 +91,12 @@ class Faults:
             raise FaultError(
                 f"Unknown fault(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(KNOWN))}."
             )
-        for key, target in (("fail_subtask", self.fail), ("hang_subtask", self.hang)):
+        rule_lists = (
+            ("fail_subtask", self.fail),
+            ("hang_subtask", self.hang),
+            ("fail_rollback", self.fail_rollback),
+        )
+        for key, target in rule_lists:
             if key in body:
                 items = body[key] if isinstance(body[key], list) else [body[key]]
                 target.extend(_subtask_rule(item, key) for item in items)
@@ -106,6 +121,15 @@ class Faults:
                     return outcome, rule.timeout_seconds
         return "ok", None
 
+    def rollback_outcome(self, name: str, zone: str | None) -> str:
+        """``"fail"`` or ``"ok"`` for a subtask whose rollback run starts now."""
+        for rule in self.fail_rollback:
+            if rule.matches(name, zone):
+                if rule.times is not None:
+                    rule.times -= 1
+                return "fail"
+        return "ok"
+
     def pick(self, which: str, method: str, path: str) -> RequestRule | None:
         rule = getattr(self, which)
         if rule is not None and rule.applies(method, path, self.rng):
@@ -122,6 +146,7 @@ class Faults:
         return {
             "fail_subtask": rules(self.fail),
             "hang_subtask": rules(self.hang),
+            "fail_rollback": rules(self.fail_rollback),
             "http_error": req(self.http_error),
             "latency": req(self.latency),
             "drop_connection": req(self.drop),
@@ -142,7 +167,17 @@ def _subtask_rule(item: object, key: str) -> SubtaskRule:
 def _request_rule(item: object, key: str) -> RequestRule:
     if not isinstance(item, dict):
         raise FaultError(f"{key} must be a JSON object.")
-    allowed = {"rate", "count", "seconds", "path_contains", "method", "status", "retry_after", "for_seconds"}
+    allowed = {
+        "rate",
+        "count",
+        "seconds",
+        "path_contains",
+        "method",
+        "status",
+        "retry_after",
+        "retry_after_header",
+        "for_seconds",
+    }
     unknown = set(item) - allowed
     if unknown:
         raise FaultError(f"Unknown {key} field(s): {', '.join(sorted(unknown))}.")
@@ -154,6 +189,7 @@ def _request_rule(item: object, key: str) -> RequestRule:
             method=item.get("method"),
             status=int(item.get("status", 503)),
             retry_after=int(item.get("retry_after", 1)),
+            retry_after_header=bool(item.get("retry_after_header", False)),
         )
         if key == "latency":
             rule.seconds = float(item.get("seconds", 0.5))

@@ -7,8 +7,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from ocpdash.simulator import api
-from ocpdash.simulator.auth import authenticate
+from ocpdash.simulator import api, controls  # noqa: F401  (controls registers the /_sim routes)
+from ocpdash.simulator.auth import LoginFailed, authenticate
 from ocpdash.simulator.envelope import FORBIDDEN, NOT_PERMITTED, ApiError, Reply, envelope, error_envelope
 from ocpdash.simulator.state import Simulator
 
@@ -89,13 +89,13 @@ class Handler(BaseHTTPRequestHandler):
             latency = None if drop else sim.faults.pick("latency", req.method, path)
             http_error = None if drop else sim.faults.pick("http_error", req.method, path)
         if drop:
-            sim.record_call(req.method, path, None)
+            sim.record_call(req.method, path, None, _json_or_none(req))
             self.close_connection = True
             return
         if latency:
             time.sleep(latency.seconds)
         if http_error:
-            sim.record_call(req.method, path, http_error.status)
+            sim.record_call(req.method, path, http_error.status, _json_or_none(req))
             self._send_fault(http_error, started)
             return
         self._answer(req, raw_query, started)
@@ -104,12 +104,10 @@ class Handler(BaseHTTPRequestHandler):
         """Every call is in the call log before its reply leaves, so a client that has its answer
         always finds its call there."""
         sim = self.server.sim
+        body = _json_or_none(req)
         try:
             if req.path not in PUBLIC:
-                host = self.headers.get("Host", "")
-                req.user = authenticate(
-                    sim.credentials, req.method, req.path, raw_query, {**req.headers, "host": host}, req.body
-                )
+                req.user = self._login(req, raw_query)
             with sim.lock:
                 req.now = sim.advance()
                 fn, req.params = api.find_route(req.method, req.path)
@@ -118,10 +116,10 @@ class Handler(BaseHTTPRequestHandler):
                 if ambiguous:
                     sim.faults.ambiguous_upgrade = False
         except ApiError as err:
-            sim.record_call(req.method, req.path, err.status)
+            sim.record_call(req.method, req.path, err.status, body)
             self._send_error(err, started)
             return
-        sim.record_call(req.method, req.path, None if ambiguous else reply.status)
+        sim.record_call(req.method, req.path, None if ambiguous else reply.status, body)
         if ambiguous:
             self.close_connection = True
         elif reply.bare:
@@ -129,7 +127,24 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(reply.status, envelope(reply, started), reply.headers)
 
+    def _login(self, req: api.Request, raw_query: str):
+        """The caller, or a 401: blocked address (IAM10007), failed login (IAM10004, counted), none."""
+        sim = self.server.sim
+        address = self.client_address[0]
+        with sim.lock:
+            sim.logins.check(address, time.time())
+        headers = {**req.headers, "host": self.headers.get("Host", "")}
+        try:
+            user = authenticate(sim.credentials, req.method, req.path, raw_query, headers, req.body)
+        except LoginFailed as failed:
+            with sim.lock:
+                raise sim.logins.failure(address, time.time(), failed.debug) from None
+        with sim.lock:
+            sim.logins.success(address)
+        return user
+
     def _send_fault(self, rule, started: float) -> None:
+        """429 as the API-call doc's sample (RateLimit-* headers); Retry-After only when asked for."""
         status = rule.status
         headers = {}
         if status == 429:
@@ -138,7 +153,6 @@ class Handler(BaseHTTPRequestHandler):
                 "throttling window."
             )
             headers = {
-                "Retry-After": str(rule.retry_after),
                 "RateLimit-Limit": "100",
                 "RateLimit-Remaining": "0",
                 "RateLimit-Reset": str(rule.retry_after),
@@ -146,12 +160,12 @@ class Handler(BaseHTTPRequestHandler):
             err = ApiError(429, 0, message)
         else:
             err = ApiError(status, 10010, f"Injected HTTP {status} (simulator fault).", "COM10999")
-        if status == 503:
+        if rule.retry_after_header:
             headers["Retry-After"] = str(rule.retry_after)
         self._send_json(status, error_envelope(err, started), headers)
 
     def _send_error(self, err: ApiError, started: float) -> None:
-        self._send_json(err.status, error_envelope(err, started))
+        self._send_json(err.status, error_envelope(err, started), err.headers)
 
     def _send_json(self, status: int, payload: object, headers: dict | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -162,6 +176,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+def _json_or_none(req: api.Request) -> object:
+    """The JSON body of a POST for the call log (None for other methods, empty or non-JSON bodies)."""
+    if req.method != "POST" or not req.body.strip():
+        return None
+    try:
+        return json.loads(req.body)
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def make_server(host: str, port: int, sim: Simulator) -> SimulatorServer:

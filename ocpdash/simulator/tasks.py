@@ -8,6 +8,10 @@ from ocpdash.simulator.envelope import format_log_time, format_time
 
 EXECUTOR = "10.255.0.1"
 TERMINAL = {"SUCCESSFUL", "FAILED"}
+# Task types (the task-list doc's ``type`` filter; "SYS_ONECE" is OCP's spelling).
+MANUAL, SYS_ONECE, SCHEDULED, SYS_SCHEDULED = "MANUAL", "SYS_ONECE", "SCHEDULED", "SYS_SCHEDULED"
+TASK_TYPES = (MANUAL, SYS_ONECE, SCHEDULED, SYS_SCHEDULED)
+SYSTEM_USER = {"id": 200, "name": "system"}  # the creator of system tasks in the task-list doc sample
 ENTITY_LOGGER = "c.a.o.c.m.t.model.SubtaskInstanceEntity"
 
 
@@ -22,6 +26,7 @@ class Subtask:
     zone: str | None = None  # None with a zone kind = every zone
     parallel_idx: int = -1
     binary_index: int = -1  # which binary version a submit/wait pair handles
+    cluster_id: int | None = None  # the cluster a submit/wait pair's child task runs on
     upstreams: list[int] = field(default_factory=list)
     downstreams: list[int] = field(default_factory=list)
     status: str = "PENDING"
@@ -33,6 +38,7 @@ class Subtask:
     due: float | None = None  # when the current state's next transition happens
     outcome: str = "ok"  # ok | fail | hang (decided when it starts running)
     timeout_after: float = 0.0
+    needs_rollback: bool = False  # set by a task rollback until this subtask's rollback run starts
     child_task_id: int | None = None
     log: list[tuple[float, str]] = field(default_factory=list)
 
@@ -109,7 +115,9 @@ class Task:
     list_map: dict[str, list[str]]
     create_time: float
     creator: dict = field(default_factory=lambda: {"id": 100, "name": "admin"})
-    is_child: bool = False
+    type: str = MANUAL
+    definition_id: int = -1  # -1 for manual tasks, as in the doc sample
+    kind: str = "upgrade"  # upgrade (the parent) | child (one binary version) | background
     parent_id: int | None = None  # internal only: OCP does not expose the link
     binary_version: str | None = None
     status: str = "RUNNING"
@@ -117,6 +125,10 @@ class Task:
     finish_time: float | None = None
     subtasks: dict[int, Subtask] = field(default_factory=dict)
     plan: object = None  # the upgrade plan this task carries out
+
+    @property
+    def is_child(self) -> bool:
+        return self.kind == "child"
 
     @property
     def context(self) -> str:
@@ -127,32 +139,43 @@ class Task:
     def ordered(self) -> list[Subtask]:
         return [self.subtasks[k] for k in sorted(self.subtasks)]
 
-    def basic_json(self, prohibit_rollback: bool) -> dict:
+    def _finish_time(self) -> str | None:
+        return format_time(self.finish_time) if self.status in TERMINAL else None
+
+    def basic_json(self) -> dict:
+        """A task-list row: BasicTaskInstance, the fields of the task-list doc sample only."""
         return {
+            "cluster": self.cluster_ref,
+            "creator": self.creator,
+            "finishTime": self._finish_time(),
             "id": self.id,
             "name": self.name,
-            "taskDefinitionId": -1,
-            "cluster": self.cluster_ref,
-            "clusterId": self.cluster_id,
-            "creator": self.creator,
-            "status": self.status,
-            "type": "MANUAL",
-            "operation": self.operation,
-            "executor": EXECUTOR,
-            "prohibitRollback": prohibit_rollback,
-            "context": self.context,
-            "createTime": format_time(self.create_time),
             "startTime": format_time(self.create_time),
-            "finishTime": format_time(self.finish_time) if self.status in TERMINAL else None,
+            "status": self.status,
             "subtasks": [s.basic_json() for s in self.ordered()],
         }
 
     def to_json(self, prohibit_rollback: bool) -> dict:
-        body = self.basic_json(prohibit_rollback)
-        body["subtasks"] = [s.to_json() for s in self.ordered()]
-        return body
+        """WrappedTaskInstance (task-details doc): no ``context`` and no ``clusterId``."""
+        return {
+            "cluster": self.cluster_ref,
+            "createTime": format_time(self.create_time),
+            "creator": self.creator,
+            "executor": EXECUTOR,
+            "finishTime": self._finish_time(),
+            "id": self.id,
+            "name": self.name,
+            "operation": self.operation,
+            "prohibitRollback": prohibit_rollback,
+            "startTime": format_time(self.create_time),
+            "status": self.status,
+            "subtasks": [s.to_json() for s in self.ordered()],
+            "taskDefinitionId": self.definition_id,
+            "type": self.type,
+        }
 
     def upgrade_json(self) -> dict:
+        """The upgrade POST's answer: the older shape of the doc sample, ``context`` included."""
         ref = {k: self.cluster_ref[k] for k in ("id", "name", "obClusterId")}
         return {
             "cluster": ref,
