@@ -10,6 +10,7 @@ from ocpdash.catalog.models import RpmPackage
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import PrecheckFailed, UpgradeError
 from ocpdash.upgrades.models import Upgrade
+from ocpdash.upgrades.params import parse_id
 
 
 def add_user_argument(parser, required: bool = True) -> None:
@@ -53,8 +54,8 @@ def get_user(username: str):
 def get_cluster(ref: str) -> Cluster:
     """A cluster by database id, or by name (``site/name`` when the name is not unique)."""
     qs = Cluster.objects.select_related("site")
-    if ref.isdigit():
-        found = list(qs.filter(pk=int(ref)))
+    if parse_id(ref) is not None:
+        found = list(qs.filter(pk=parse_id(ref)))
     elif "/" in ref:
         site, name = ref.split("/", 1)
         found = list(qs.filter(site__name=site, name=name))
@@ -69,7 +70,7 @@ def get_cluster(ref: str) -> Cluster:
 
 def get_package(ref: str) -> RpmPackage:
     """A catalog package by id or file name."""
-    lookup = {"pk": int(ref)} if ref.isdigit() else {"file_name": ref}
+    lookup = {"pk": parse_id(ref)} if parse_id(ref) is not None else {"file_name": ref}
     try:
         return RpmPackage.objects.get(**lookup)
     except RpmPackage.DoesNotExist:
@@ -77,10 +78,10 @@ def get_package(ref: str) -> RpmPackage:
 
 
 def get_upgrade(ref: str) -> Upgrade:
-    if not str(ref).isdigit():
-        raise CommandError(f"An upgrade id is a number, not {ref!r}.")
+    if parse_id(ref) is None:
+        raise CommandError(f"An upgrade id is a number (up to 18 digits), not {ref!r}.")
     try:
-        return Upgrade.objects.for_list().get(pk=int(ref))
+        return Upgrade.objects.for_list().get(pk=parse_id(ref))
     except Upgrade.DoesNotExist:
         raise CommandError(f"No upgrade #{ref}.")
 

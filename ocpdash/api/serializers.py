@@ -105,6 +105,10 @@ class SyncResultSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
+class SyncQueuedSerializer(serializers.Serializer):
+    queued = serializers.ListField(child=serializers.CharField(), help_text="The sites being synced")
+
+
 class PackageSerializer(serializers.ModelSerializer):
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     full_version = serializers.CharField(read_only=True)
@@ -283,20 +287,33 @@ class UpgradeSerializer(serializers.ModelSerializer):
         return {"id": upgrade.package_id, "file_name": upgrade.package.file_name}
 
 
+class FaultSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField()
+
+
 class UpgradeDetailSerializer(UpgradeSerializer):
     steps = serializers.SerializerMethodField()
+    fault = serializers.SerializerMethodField()
     events = EventSerializer(many=True, read_only=True)
     operations = serializers.SerializerMethodField()
 
     class Meta(UpgradeSerializer.Meta):
         fields = [
             *UpgradeSerializer.Meta.fields, "upgrade_path", "ocp_task_status", "ocp_task_operation",
-            "revision", "operations", "steps", "events",
+            "revision", "fault", "operations", "steps", "events",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_operations(self, upgrade: Upgrade) -> list[str]:
         return task_operations(upgrade)
+
+    @extend_schema_field(FaultSerializer(allow_null=True))
+    def get_fault(self, upgrade: Upgrade) -> dict | None:
+        """Why OCP cannot be followed (or the upgrade submitted) right now, since when; null if nothing."""
+        if not upgrade.ocp_fault:
+            return None
+        return {"since": upgrade.ocp_unreachable_since, "message": upgrade.ocp_fault}
 
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, upgrade: Upgrade) -> list[dict]:

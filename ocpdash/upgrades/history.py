@@ -6,9 +6,9 @@ from datetime import datetime, time
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from ocpdash.upgrades.models import State, Upgrade
+from ocpdash.upgrades.params import parse_day, parse_id
 
 FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q", "reviewed")
 
@@ -16,9 +16,9 @@ FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q",
 def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
     """Apply history filters from a QueryDict/dict; unknown or malformed values are ignored."""
     qs = queryset if queryset is not None else Upgrade.objects.for_list()
-    if value := _int(params.get("cluster")):
+    if value := parse_id(params.get("cluster")):
         qs = qs.filter(cluster_id=value)
-    if value := _int(params.get("site")):
+    if value := parse_id(params.get("site")):
         qs = qs.filter(cluster__site_id=value)
     if (value := params.get("state")) in State.values:
         qs = qs.filter(state=value)
@@ -26,9 +26,9 @@ def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
         qs = qs.filter(requested_by__username=value)
     if value := (params.get("version") or "").strip():
         qs = qs.filter(Q(to_version__startswith=value) | Q(from_version__startswith=value))
-    if value := _date(params.get("since")):
+    if value := parse_day(params.get("since")):
         qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(value, time.min)))
-    if value := _date(params.get("until")):
+    if value := parse_day(params.get("until")):
         qs = qs.filter(created_at__lte=timezone.make_aware(datetime.combine(value, time.max)))
     if value := (params.get("q") or "").strip():
         qs = qs.filter(
@@ -43,17 +43,3 @@ def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
     elif reviewed == "yes":
         qs = qs.filter(reviewed_at__isnull=False)
     return qs.order_by("-created_at", "-id")
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value):
-    try:
-        return parse_date(value or "")
-    except ValueError:
-        return None

@@ -20,7 +20,7 @@ from django.utils import timezone
 from ocpdash.ocp import OcpAuthError, OcpCredentialsRefused, OcpError, OcpRateLimited, TaskInstance
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.sites.storable import Unstorable
-from ocpdash.upgrades import events, lease
+from ocpdash.upgrades import enqueue, events, lease
 from ocpdash.upgrades.children import WAIT_CHILD
 from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.reading import Snapshot, fetch
@@ -101,9 +101,7 @@ def _partial(model, row: Upgrade, prefix: str, names, **known):
 
 
 def enqueue_poll(upgrade_id: int, countdown: float | None = None) -> None:
-    from ocpdash.upgrades.tasks import poll_upgrade
-
-    poll_upgrade.apply_async((upgrade_id,), countdown=countdown)
+    enqueue.send(enqueue.POLL, upgrade_id, countdown)
 
 
 def interval_for(state: str) -> float:

@@ -26,6 +26,8 @@ OK, WARNING, ERROR = "ok", "warning", "error"
 # oceanbase-ce-libs are not upgrade targets.
 SERVER_PACKAGE_NAMES = ("oceanbase", "oceanbase-ce", "oceanbase-standalone")
 SERVER_PACKAGE_TYPE = "OB_SERVER_INSTALL_PACKAGE"
+# A pre-check run for a web request (page or API) waits for OCP at most this long in all.
+WEB_OCP_SECONDS = 10.0
 
 
 @dataclass
@@ -130,6 +132,7 @@ def precheck(
     options: UpgradeOptions | None = None,
     *,
     exclude_upgrade_id: int | None = None,
+    deadline_seconds: float | None = None,
 ) -> PrecheckReport:
     """Check that ``user`` may upgrade ``cluster`` (and its pair) to ``package`` with ``options``,
     and that OCP will accept it."""
@@ -149,7 +152,7 @@ def precheck(
     _check_package(report, cluster, package)
     _check_options(report, cluster, options or UpgradeOptions())
     _check_version_and_path(report, cluster, package)
-    _check_ocp(report, cluster, package)
+    _check_ocp(report, cluster, package, deadline_seconds)
     return report
 
 
@@ -310,10 +313,10 @@ def _newer_than(candidate: ObVersion, version: str) -> bool:
         return False
 
 
-def _check_ocp(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
+def _check_ocp(report: PrecheckReport, cluster: Cluster, package: RpmPackage, deadline_seconds=None) -> None:
     """Live checks against OCP: every pair member's state and running tasks, and the RPMs on the path."""
     try:
-        with cluster.site.client(max_retries=1) as client:
+        with cluster.site.client(max_retries=1, deadline_seconds=deadline_seconds) as client:
             for member in report.pair:
                 _check_member(report, client, member)
             ocp_packages = client.list_packages() if report.path else []
@@ -371,6 +374,14 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
         return
     platforms = _platforms(report, package)
     servers = [p for p in ocp_packages if _server_rpm(p)]
+    unreadable = [p for p in ocp_packages if _server_type(p) and p not in servers]
+    if unreadable:
+        names = ", ".join(str(p.file_name or p.id) for p in unreadable[:3])
+        report.warn(
+            "ocp_packages",
+            f"OCP lists {len(unreadable)} server package(s) whose version ocpdash cannot read ({names}); "
+            "they were not considered.",
+        )
     catalog = list(RpmPackage.objects.filter(name=package.name))
     for step in report.path:
         if not step.binary:
@@ -416,11 +427,16 @@ def _platforms(report: PrecheckReport, package: RpmPackage) -> list[tuple[str, s
     return found
 
 
-def _server_rpm(pkg) -> bool:
-    """An OceanBase server RPM whose version parses (OCP lists obproxy, agents and more too)."""
+def _server_type(pkg) -> bool:
+    """An OceanBase server RPM by OCP's type and name (OCP lists obproxy, agents and more too)."""
     if pkg.type and pkg.type != SERVER_PACKAGE_TYPE:
         return False
-    if pkg.name and pkg.name not in SERVER_PACKAGE_NAMES:
+    return not (pkg.name and pkg.name not in SERVER_PACKAGE_NAMES)
+
+
+def _server_rpm(pkg) -> bool:
+    """A server RPM whose version parses."""
+    if not _server_type(pkg):
         return False
     try:
         ObVersion.parse(pkg.full_version or "")

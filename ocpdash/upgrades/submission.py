@@ -19,9 +19,16 @@ from django.db.models import F
 from ocpdash.ocp import OcpAuthError, OcpError, OcpForbidden, OcpNotFound, OcpRefused, TaskInstance
 from ocpdash.ocp.client import UpgradeRequest, wants_new_upgrade_body
 from ocpdash.ocp.versions import ObVersion
-from ocpdash.upgrades import events, lease
-from ocpdash.upgrades.errors import NotAllowed, PrecheckFailed, UpgradeConflict
-from ocpdash.upgrades.models import CANCELLABLE_STATES, SUBMISSION_STATES, State, Upgrade, UpgradeEvent
+from ocpdash.upgrades import enqueue, events, lease
+from ocpdash.upgrades.errors import NotAllowed, OperationRefused, PrecheckFailed, UpgradeConflict
+from ocpdash.upgrades.models import (
+    CANCELLABLE_STATES,
+    REASON_MAX_LENGTH,
+    SUBMISSION_STATES,
+    State,
+    Upgrade,
+    UpgradeEvent,
+)
 from ocpdash.upgrades.options import UpgradeOptions
 from ocpdash.upgrades.precheck import precheck
 
@@ -38,12 +45,20 @@ class SubmitOutcome:
 
 
 def submit_upgrade(
-    user, cluster, package, *, reason: str = "", options: UpgradeOptions | None = None
+    user,
+    cluster,
+    package,
+    *,
+    reason: str = "",
+    options: UpgradeOptions | None = None,
+    deadline_seconds: float | None = None,
 ) -> Upgrade:
     """Pre-check, then create the upgrade and queue its submission. Raises UpgradeError subclasses."""
     if not user.has_perm("upgrades.submit_upgrade"):
         raise NotAllowed("You are not allowed to submit upgrades.")
-    report = precheck(user, cluster, package, options)
+    if len(reason or "") > REASON_MAX_LENGTH:
+        raise OperationRefused(f"A reason can be at most {REASON_MAX_LENGTH:,} characters.")
+    report = precheck(user, cluster, package, options, deadline_seconds=deadline_seconds)
     if not report.ok:
         active = [check for check in report.failures if check.key == "no_active_upgrade"]
         if active:
@@ -93,9 +108,7 @@ def submit_upgrade(
 
 
 def enqueue_submit(upgrade_id: int, countdown: float | None = None) -> None:
-    from ocpdash.upgrades.tasks import submit_upgrade_task
-
-    submit_upgrade_task.apply_async((upgrade_id,), countdown=countdown)
+    enqueue.send(enqueue.SUBMIT, upgrade_id, countdown)
 
 
 def run_submit(upgrade_id: int) -> SubmitOutcome:

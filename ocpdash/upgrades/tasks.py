@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from ocpdash.upgrades import polling, recovery, submission
+from ocpdash.upgrades import polling, recovery, steplog, submission
 
 log = logging.getLogger(__name__)
 
@@ -28,3 +28,8 @@ def poll_upgrade(upgrade_id: int) -> None:
 @shared_task(name="ocpdash.upgrades.tasks.recover", ignore_result=True)
 def recover() -> dict:
     return recovery.recover()
+
+
+@shared_task(name="ocpdash.upgrades.tasks.fetch_step_log", ignore_result=True)
+def fetch_step_log(step_id: int) -> None:
+    steplog.fetch(step_id)

@@ -15,7 +15,8 @@ from ocpdash.api.views.base import ApiViewSet
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.sites.guard import resume
 from ocpdash.sites.models import Cluster, OcpSite
-from ocpdash.sites.sync import sync_all_sites
+from ocpdash.sites.tasks import sync_all_sites as sync_all_sites_task
+from ocpdash.upgrades.params import parse_id
 
 ADMIN = ActionPermission.ADMIN_ONLY
 CLUSTER_VIEW = ["sites.view_cluster"]
@@ -62,18 +63,20 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     def filter_queryset(self, queryset):
         params = self.request.query_params
-        if (site := params.get("site", "")).isdigit():
-            queryset = queryset.filter(site_id=int(site))
+        if (site := parse_id(params.get("site"))) is not None:
+            queryset = queryset.filter(site_id=site)
         if q := params.get("q", "").strip():
             queryset = queryset.filter(name__icontains=q)
         return super().filter_queryset(queryset)
 
-    @extend_schema(request=None, responses=s.SyncResultSerializer(many=True))
+    @extend_schema(request=None, responses={202: s.SyncQueuedSerializer})
     @action(detail=False, methods=["post"], pagination_class=None)
     def sync(self, request):
-        """Read every enabled site's clusters from OCP now."""
-        results = sync_all_sites()
-        return Response(s.SyncResultSerializer(results, many=True).data)
+        """Read every enabled site's clusters from OCP now, in a worker (an API call never waits for
+        OCP); each site's ``last_sync_at`` and ``last_sync_error`` show the result."""
+        sync_all_sites_task.delay()
+        sites = list(OcpSite.objects.filter(enabled=True).values_list("name", flat=True))
+        return Response({"queued": sites}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(

@@ -17,7 +17,8 @@ from ocpdash.api.views.base import ApiViewSet
 from ocpdash.upgrades.history import FILTERS, filter_upgrades
 from ocpdash.upgrades.models import Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.operations import operate_step, operate_task
-from ocpdash.upgrades.precheck import precheck
+from ocpdash.upgrades.params import ID_PATTERN
+from ocpdash.upgrades.precheck import WEB_OCP_SECONDS, precheck
 from ocpdash.upgrades.review import add_comment, sign_off
 from ocpdash.upgrades.submission import submit_upgrade
 
@@ -42,7 +43,7 @@ def _step_action(operation: str):
 
     view.__name__ = f"step_{operation}"
     view.__doc__ = f"{operation.capitalize()} one OCP subtask of the upgrade (optional reason)."
-    path = rf"steps/(?P<subtask_id>[0-9]+)/{operation}"
+    path = rf"steps/(?P<subtask_id>{ID_PATTERN})/{operation}"
     view = action(detail=True, methods=["post"], url_path=path, url_name=f"step-{operation}")(view)
     schema = extend_schema(
         request=s.ReasonSerializer, responses=s.OperationResultSerializer, parameters=[SUBTASK]
@@ -69,7 +70,7 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         "retrieve": VIEW,
         "precheck": SUBMIT,
         "create": SUBMIT,
-        **{f"task_{op}": OPERATE for op in ("retry", "rollback", "close")},
+        **{f"task_{op}": OPERATE for op in ("retry", "rollback", "close", "cancel", "resubmit")},
         **{f"step_{op}": OPERATE for op in ("retry", "skip", "cancel")},
         "comments": VIEW,
         "comments:post": REVIEW,
@@ -97,7 +98,9 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def precheck(self, request):
         """Run the pre-check without submitting anything; the report lists every check."""
         data = self._valid(s.UpgradeRequestSerializer, request)
-        report = precheck(request.user, data["cluster"], data["package"], data["options"])
+        report = precheck(
+            request.user, data["cluster"], data["package"], data["options"], deadline_seconds=WEB_OCP_SECONDS
+        )
         return Response(report.as_dict())
 
     @extend_schema(request=s.SubmitRequestSerializer, responses={202: s.UpgradeDetailSerializer})
@@ -105,7 +108,12 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         """Pre-check and submit an upgrade; 409 when the cluster already has an active one."""
         data = self._valid(s.SubmitRequestSerializer, request)
         upgrade = submit_upgrade(
-            request.user, data["cluster"], data["package"], reason=data["reason"], options=data["options"]
+            request.user,
+            data["cluster"],
+            data["package"],
+            reason=data["reason"],
+            options=data["options"],
+            deadline_seconds=WEB_OCP_SECONDS,
         )
         upgrade = self.get_queryset().get(pk=upgrade.pk)
         return Response(s.UpgradeDetailSerializer(upgrade).data, status=status.HTTP_202_ACCEPTED)
@@ -113,6 +121,8 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     task_retry = _task_action("retry")
     task_rollback = _task_action("rollback")
     task_close = _task_action("close")
+    task_cancel = _task_action("cancel")
+    task_resubmit = _task_action("resubmit")
     step_retry = _step_action("retry")
     step_skip = _step_action("skip")
     step_cancel = _step_action("cancel")

@@ -19,7 +19,7 @@ from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import NotAllowed, PrecheckFailed, UpgradeError
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, Upgrade
 from ocpdash.upgrades.options import OPTIONS_NEED_OCP, UpgradeOptions
-from ocpdash.upgrades.precheck import is_newer, precheck
+from ocpdash.upgrades.precheck import WEB_OCP_SECONDS, is_newer, precheck
 from ocpdash.upgrades.submission import submit_upgrade
 from ocpdash.web.forms import UpgradeForm, UpgradeOptionsForm
 
@@ -122,7 +122,9 @@ def precheck_fragment(request, pk: int):
     options_form = UpgradeOptionsForm(request.GET)
     context = {"cluster": cluster, "report": None, "error": ""}
     if package is not None and options_form.is_valid():
-        context["report"] = precheck(request.user, cluster, package, options_form.options)
+        context["report"] = precheck(
+            request.user, cluster, package, options_form.options, deadline_seconds=WEB_OCP_SECONDS
+        )
     elif package is not None:
         context["error"] = " ".join(options_form.non_field_errors()) or "Check the upgrade options."
     return render(request, "web/upgrade_form.html#precheck", context)
@@ -143,7 +145,12 @@ def _submit(request, cluster: Cluster):
     data = form.cleaned_data
     try:
         upgrade = submit_upgrade(
-            request.user, cluster, data["package"], reason=data["reason"], options=form.options
+            request.user,
+            cluster,
+            data["package"],
+            reason=data["reason"],
+            options=form.options,
+            deadline_seconds=WEB_OCP_SECONDS,
         )
     except NotAllowed as exc:
         raise PermissionDenied(exc.message)

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from ocpdash.sites.guard import refused_message, resume
 from ocpdash.sites.models import Cluster, OcpSite
-from ocpdash.sites.sync import sync_all_sites
 from ocpdash.sites.tasks import sync_all_sites as sync_all_sites_task
 from ocpdash.upgrades.models import Upgrade
 
@@ -106,13 +105,10 @@ def resume_site(request, pk: int):
 
 @require_POST
 def sync_clusters(request):
-    """Read every OCP site's clusters now (the beat does it every few minutes)."""
+    """Read every OCP site's clusters now (the beat does it every few minutes), in a worker: a web
+    request never waits for OCP. The dashboard shows the result when it lands."""
     if not request.user.has_perm("upgrades.submit_upgrade"):
         raise PermissionDenied("You are not allowed to sync clusters.")
-    for result in sync_all_sites():
-        if result.error:
-            messages.error(request, f"OCP site {result.site}: sync failed: {result.error}")
-        else:
-            note = f" ({'; '.join(result.warnings)})" if result.warnings else ""
-            messages.success(request, f"OCP site {result.site}: {result.clusters} cluster(s) synced{note}.")
+    sync_all_sites_task.delay()
+    messages.success(request, "Sync from OCP started; the sites' lines below show when it is done.")
     return redirect("dashboard")

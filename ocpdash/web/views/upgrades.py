@@ -21,6 +21,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ocpdash.upgrades import operations, review
 from ocpdash.upgrades.models import TERMINAL_STATES, Upgrade, UpgradeStep
+from ocpdash.upgrades.params import parse_finite, parse_id
 from ocpdash.upgrades.steplog import step_log_tail
 from ocpdash.web import dagview
 
@@ -32,10 +33,8 @@ REVISION_SQL = f"SELECT revision, state FROM {Upgrade._meta.db_table} WHERE {Upg
 
 
 def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    parsed = parse_id(value)
+    return default if parsed is None else parsed
 
 
 # What the DAG, the steps table and the live diff read of every step (ocpdash.web.markup, dagview):
@@ -125,6 +124,8 @@ def upgrade_page(request, pk: int):
     upgrade = load(pk)
     selected_id = _int(request.GET.get("step"))
     if request.htmx and request.htmx.target == "step-detail":
+        if not selected_id:  # the panel's Close
+            return render(request, "web/upgrade.html#step_detail", {"upgrade": upgrade, "selected": None})
         step = _step(upgrade, selected_id)
         return render(request, "web/upgrade.html#step_detail", step_context(request, upgrade, step))
     return render(request, "web/upgrade.html", page_context(request, upgrade, selected_id))
@@ -165,7 +166,7 @@ def _changes(request, context: dict) -> dict:
     """Which parts of the page to send: all of the DAG and table when a task appeared, otherwise
     only the tasks with a step changed since the page's last render (only the changed nodes and
     rows of a large task); only new events."""
-    since_epoch = float(request.GET.get("at") or 0) if _is_number(request.GET.get("at")) else 0.0
+    since_epoch = parse_finite(request.GET.get("at")) or 0.0
     since = datetime.fromtimestamp(since_epoch, tz=UTC) - CLOCK_SLACK
     same_tasks = _int(request.GET.get("n")) == len(context["dags"]) - (0 if context["root"].task else 1)
     changed_dags, summaries, changed_nodes = [], [], []
@@ -191,18 +192,13 @@ def _changes(request, context: dict) -> dict:
     }
 
 
-def _is_number(value) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def step_log(request, pk: int, subtask_id: int):
     """The OCP log tail of one step; polls itself while the step runs and stops (286) after."""
     upgrade = load(pk)
     step = _step(upgrade, subtask_id)
     running = step.status in ("RUNNING", "CANCELING", "READY")
-    context = {"upgrade": upgrade, "selected": step, "log": step_log_tail(upgrade, step), "running": running}
-    return render(request, "web/upgrade.html#step_log", context, status=200 if running else 286)
+    log = step_log_tail(step)
+    # Keep asking while the step runs, and until a tail fetched after its last change has arrived.
+    final = not running and step.log_fetched_at is not None and step.log_fetched_at >= step.changed_at
+    context = {"upgrade": upgrade, "selected": step, "log": log, "running": not final}
+    return render(request, "web/upgrade.html#step_log", context, status=286 if final else 200)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from ocpdash.api.cli import add_user_argument, command_error, get_upgrade, get_user
+from ocpdash.upgrades.errors import UpgradeError
+from ocpdash.upgrades.operations import operate_task
+
+
+class Command(BaseCommand):
+    help = (
+        "Cancel upgrade ID as --user while OCP has not started it (queued, submitting or needs "
+        "attention). If an earlier attempt may have reached OCP, ocpdash looks there first and follows "
+        "the task it finds instead; upgrade_status ID tells which happened."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("upgrade", help="Upgrade id")
+        add_user_argument(parser)
+        parser.add_argument("--reason", default="", help="Why (recorded in the audit trail)")
+
+    def handle(self, *args, **options):
+        user = get_user(options["user"])
+        upgrade = get_upgrade(options["upgrade"])
+        try:
+            message = operate_task(user, upgrade, "cancel", reason=options["reason"])
+        except UpgradeError as exc:
+            raise command_error(exc)
+        self.stdout.write(message)
