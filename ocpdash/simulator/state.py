@@ -59,6 +59,7 @@ class Simulator(Effects):
             self.engine = Engine(self.faults, self, settings.seed, settings.step_seconds)
             self.logins = Logins()
             self.background = Scheduler(settings.seed)
+            self.background_ids: dict[int, list[int]] = {}  # cluster id -> its background task ids
             self.calls: list[dict] = []
             self.next_task_id = FIRST_TASK_ID
             self.next_subtask_id = FIRST_SUBTASK_ID
@@ -199,18 +200,19 @@ class Simulator(Effects):
         )
         self._assemble(task, linear_nodes(steps), now)
         self.engine.start(task, now)
+        self.background_ids.setdefault(cluster_id, []).append(task.id)
         return task
 
     def _start_background(self, cluster_id: int, template: Template, at: float) -> None:
         cluster = self.estate.clusters[cluster_id]
-        mine = [
-            t for t in self.engine.tasks.values() if t.kind == "background" and t.cluster_id == cluster_id
-        ]
+        ids = self.background_ids.setdefault(cluster_id, [])
+        mine = [self.engine.tasks[i] for i in ids if i in self.engine.tasks]
         if cluster.status not in ACTIVE_CLUSTER_STATUSES or any(t.status == "RUNNING" for t in mine):
             return
-        finished = sorted(t.id for t in mine if t.status in TERMINAL)
+        finished = [t.id for t in mine if t.status in TERMINAL]
         for old in finished[: max(len(finished) - KEEP_FINISHED_PER_CLUSTER + 1, 0)]:
             del self.engine.tasks[old]
+        ids[:] = [i for i in ids if i in self.engine.tasks]
         self.start_task(
             cluster_id,
             template.name,
