@@ -246,8 +246,8 @@ class Engine:
         return any(s.prohibit_rollback for s in started) or task.string_map.get("prohibit_rollback") == "true"
 
     def retry_task(self, task: Task, now: float) -> None:
-        if task.status != "FAILED" or task.operation == "ROLLBACK":
-            raise state_invalid(task.id, task.status if task.status != "FAILED" else "FAILED (ROLLBACK)")
+        if task.status != "FAILED" or task.operation == "ROLLBACK":  # X names the operation then
+            raise state_invalid(task.id, task.status if task.status != "FAILED" else task.operation)
         task.operation = "RETRY"
         for sub in task.subtasks.values():
             if sub.status == "FAILED":
@@ -257,7 +257,7 @@ class Engine:
 
     def retry_subtask(self, task: Task, sub: Subtask, now: float) -> None:
         if sub.status != "FAILED" or sub.operation == "ROLLBACK":
-            raise state_invalid(sub.id, sub.status)
+            raise state_invalid(sub.id, sub.status if sub.status != "FAILED" else sub.operation)
         self._requeue(task, sub, "RETRY", now)
         self._retry_failed_child(sub, now)
         self._resume(task, now)
