@@ -43,9 +43,6 @@ MAX_PAGES = 100
 # OCP 4.3 replaced the upgrade request's ``rpmFileName`` with these (ocp-api.md §5.1, W43).
 NEW_UPGRADE_BODY_FROM = (4, 3)
 NEW_UPGRADE_FIELDS = ("upgradeMode", "destVersion", "operatingSystem")
-# OCPs where ``GET /ob/clusters/{id}`` (in no public API reference) does not answer: the documented
-# list is used for them. Kept per process, keyed by base URL.
-_NO_CLUSTER_GET: set[str] = set()
 
 
 class CallObserver(Protocol):
@@ -133,6 +130,8 @@ class OcpClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.observer = observer
+        # Set once ``GET /ob/clusters/{id}`` (in no public API reference) proved missing on this OCP.
+        self.cluster_get_missing = False
         self.max_response_bytes = max_response_bytes
         self.max_pages = max_pages
         # A caller that must answer soon (a web request) gives every call together this long.
@@ -194,16 +193,20 @@ class OcpClient:
         answer (404/405, or 400 "Could not find the GET method") the documented list is read
         instead, filtered by ``name`` when given. OcpNotFound when neither knows the cluster."""
         path = f"/ob/clusters/{int(cluster_id)}"
-        if self.base_url not in _NO_CLUSTER_GET:
+        missing: OcpError | None = None
+        if not self.cluster_get_missing:
             try:
                 return self._parse(Cluster.from_json, self._get_data(path), path)
             except (OcpNotFound, OcpRefused) as exc:
                 if not _route_missing(exc):
                     raise
+                missing = exc
         found = next((c for c in self.list_clusters(name=name) if c.id == int(cluster_id)), None)
         if found is None:
+            if isinstance(missing, OcpNotFound):
+                raise missing  # OCP's own answer: the cluster does not exist
             raise OcpNotFound(f"OCP at {self.host} does not know cluster {int(cluster_id)}.", status=404)
-        _NO_CLUSTER_GET.add(self.base_url)  # the list knows it although the GET did not answer
+        self.cluster_get_missing = True  # the list knows it although the GET did not answer
         return found
 
     def list_zones(self, cluster_id: int) -> list[Zone]:
