@@ -154,6 +154,7 @@ PROGRESS = {
     "prepare": [
         "Check cluster status: RUNNING.",
         "Lock cluster.",
+        "Upgrade route from {source}: {route}; binary versions: {binaries}.",
         "Prepare upgrade context done.",
     ],
     "submit": ["Build upgrade dag for binary version {binary}.", "Submitted child task."],
@@ -187,5 +188,12 @@ def progress_lines(task: Task, sub: Subtask) -> list[str]:
         "rpm": task.string_map.get("rpm_file_name", ""),
         "name": sub.name,
         "binary": binary,
+        "source": "",
+        "route": "",
+        "binaries": "",
     }
+    if isinstance(plan, UpgradePlan):
+        values["source"] = plan.dep_source
+        values["route"] = " -> ".join([plan.from_version, *plan.upgrade_versions])
+        values["binaries"] = ", ".join(plan.binary_versions)
     return [line.format(**values) for line in PROGRESS.get(sub.kind, PROGRESS["step"])]

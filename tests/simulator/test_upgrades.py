@@ -128,6 +128,21 @@ def test_other_seeded_upgrades_succeed(sim, cluster_id, rpm):
     assert sim.get(f"/api/v2/ob/clusters/{cluster_id}")["data"]["obVersion"] == version
 
 
+def test_atlas_installs_each_binary_stop_once_4102_is_uploaded(sim):
+    sim.config(step_seconds=0.02)
+    sim.add_package("oceanbase-4.1.0.2-100000052023071419.el7.x86_64.rpm")
+    parent = start(sim, 11, {"rpmFileName": RPM_4212})
+    binaries = "4.1.0.2-100000052023071419, 4.2.1.1-100000162023111615, 4.2.1.2-100000082024010818"
+    assert f"binary_upgrade_versions=[{binaries}]" in parent["context"]
+    prepare = sub_named({"subtasks": parent["tasks"]}, "Prepare upgrade cluster")
+    assert wait(sim, parent["id"], done, timeout=30)["status"] == "SUCCESSFUL"
+    assert "Upgrade route from upstream oceanbase_upgrade_dep.yml @4c4a07a8" in log_of(
+        sim, parent["id"], prepare["id"]
+    )
+    assert len(child_tasks(sim, 11)) == 3
+    assert sim.get("/api/v2/ob/clusters/11")["data"]["obVersion"] == "4.2.1.2"
+
+
 def test_nova_goes_through_script_only_hops_with_one_binary(sim):
     parent = start(sim, 12, {"rpmFileName": NOVA_RPM})
     assert "upgrade_versions=[4.3.0.1, 4.3.1.0, 4.3.2.0, 4.3.3.0-100000142024101215]" in parent["context"]
