@@ -126,7 +126,12 @@ def add_arguments(parser: argparse.ArgumentParser, environ: dict[str, str] | Non
     defaults = Settings()
     for switch in SWITCHES:
         raw = environ.get(switch.env)
-        default = switch.parse(raw) if raw not in (None, "") else getattr(defaults, switch.key)
+        default = getattr(defaults, switch.key)
+        if raw not in (None, ""):
+            try:
+                default = switch.parse(raw)
+            except (TypeError, ValueError) as exc:
+                parser.error(f"{switch.env}: {exc}")
         parser.add_argument(
             switch.flag,
             dest=switch.key,

@@ -47,6 +47,8 @@ def test_every_setting_has_a_flag_and_a_variable_and_the_flag_wins():
     assert (settings.ocp_version, settings.cluster_get) == ("4.3.2", False)
     assert (settings.background_tasks, settings.login_max_attempts) == (False, 5)
     assert parse([], {}) == config.Settings()
+    with pytest.raises(SystemExit):  # argparse's error: the variable is named, nothing starts
+        parse([], {"OCP_SIM_BACKGROUND_TASKS": "maybe"})
     assert {s.env for s in config.SWITCHES} == {f"OCP_SIM_{k.upper()}" for k in config.Settings().to_json()}
 
 
