@@ -118,7 +118,7 @@ class Host:
 
     @property
     def platform(self) -> Platform:
-        default = Platform(f"4.18.0-372.9.1.el8.{self.arch}", ("el7", "el8"))
+        default = Platform(f"5.10.0-1.{self.release}.{self.arch}", ("el7", "el8"))  # invented
         return PLATFORMS.get((self.release, self.arch), default)
 
     def to_json(self, estate: Estate, agent_version: str) -> dict:
