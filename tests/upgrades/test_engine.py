@@ -282,8 +282,9 @@ def test_failed_step_then_retry_step_succeeds(engine, simulator, operator):
     assert wait_state(upgrade, (State.SUCCESSFUL,), 90, engine) == State.SUCCESSFUL
     step.refresh_from_db()
     assert step.status == "SUCCESSFUL" and step.run_time >= 2
-    event = upgrade.events.get(kind=UpgradeEvent.Kind.OPERATION)
-    assert event.actor == operator and "transient disk issue" in event.message
+    mine = list(upgrade.events.filter(kind=UpgradeEvent.Kind.OPERATION, actor=operator).order_by("pk"))
+    assert "requested by op" in mine[0].message and "transient disk issue" in mine[0].message, "intent first"
+    assert mine[1].message.startswith("OCP accepted the retry of step"), "then OCP's answer"
 
 
 def test_failed_step_then_skip_succeeds_and_shows_skipped(engine, simulator, operator):
@@ -316,19 +317,24 @@ def test_cancel_a_running_step_then_retry(engine, simulator, operator):
     assert wait_state(upgrade, (State.SUCCESSFUL,), 90, engine) == State.SUCCESSFUL
 
 
-def test_rollback_allowed_before_zone_steps_and_refused_after(engine, simulator, operator):
+def test_rollback_allowed_before_a_child_was_submitted_and_refused_after(engine, simulator, operator):
+    """OCP Express: a task may not roll back once a step flagged prohibitRollback has started; the
+    parent's 'Submit cluster upgrade task' is such a step."""
     from ocpdash.upgrades.errors import OperationRefused
+    from ocpdash.upgrades.operations import task_operations
 
-    upgrade, _ = failing_upgrade(engine, simulator, operator, "Execute upgrade checker script")
+    upgrade, _ = failing_upgrade(engine, simulator, operator, "Prepare upgrade cluster")
     upgrade.refresh_from_db()
+    assert "rollback" in task_operations(upgrade)
     operate_task(operator, upgrade, "rollback", reason="abandon")
     assert wait_state(upgrade, (State.ROLLED_BACK,), 90, engine) == State.ROLLED_BACK
 
-    simulator.faults(fail_subtask={"name": "Start zone zone1", "times": 1})
+    simulator.faults(fail_subtask={"name": "Execute upgrade checker script", "times": 1})
     cluster = Cluster.objects.get(pk=upgrade.cluster_id)
     late = submit_upgrade(operator, cluster, upgrade.package)
     assert wait_state(late, TERMINAL, 90, engine) == State.FAILED
     late.refresh_from_db()
+    assert late.ocp_prohibit_rollback and "rollback" not in task_operations(late)
     with pytest.raises(OperationRefused):
         operate_task(operator, late, "rollback")
 
