@@ -22,6 +22,7 @@ LOG_REFRESH = timedelta(seconds=3)
 LOG_MAX_BYTES = 4 * 1024 * 1024
 LOG_TAIL_CHARS = 20_000
 LOADING = "(Loading the log from OCP…)"
+NO_WORKER = "(The log could not be asked for: ocpdash's queue (Redis) is not reachable.)"
 
 
 def step_log_tail(step: UpgradeStep) -> str:
@@ -29,8 +30,9 @@ def step_log_tail(step: UpgradeStep) -> str:
     now = timezone.now()
     if step.log_fetched_at is None or now - step.log_fetched_at > LOG_REFRESH:
         due = Q(log_requested_at__isnull=True) | Q(log_requested_at__lt=now - LOG_REFRESH)
-        if UpgradeStep.objects.filter(due, pk=step.pk).update(log_requested_at=now):
-            enqueue.send(enqueue.STEP_LOG, step.pk)
+        asked = UpgradeStep.objects.filter(due, pk=step.pk).update(log_requested_at=now)
+        if asked and not enqueue.send(enqueue.STEP_LOG, step.pk):
+            return (step.log_tail + "\n\n" if step.log_tail else "") + NO_WORKER
     return step.log_tail or LOADING
 
 

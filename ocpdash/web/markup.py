@@ -73,7 +73,7 @@ def step_row(node, upgrade_url: str, oob: bool) -> SafeString:
     )
 
 
-_PK = str(2**62)  # stands for the upgrade id in a URL reversed once per list
+_PK = "9" * 18  # stands for the upgrade id in a URL reversed once per list (ids have at most 18 digits)
 
 
 def upgrade_url_maker():

@@ -70,7 +70,7 @@ def test_precheck_fragment_reports_failures(client, operator, cluster, package):
     assert "Could not check with OCP" in html, "the test site points at a closed port"
 
 
-def passing_report(user, cluster, package, **kw):
+def passing_report(user, cluster, package, *args, **kw):
     return PrecheckReport(cluster.pk, package.pk, cluster.version, package.full_version)
 
 

@@ -127,14 +127,40 @@ def test_viewer_sees_no_operation_controls(client, viewer, make_upgrade):
     assert "op-form" not in html and "Retry" not in html
 
 
-def test_step_log_fragment_says_when_ocp_cannot_be_reached(client, viewer, make_upgrade):
+def test_step_log_comes_from_a_worker_and_says_when_ocp_cannot_be_reached(
+    client, viewer, make_upgrade, redis_service
+):
+    from ocpdash.upgrades.models import UpgradeStep
+    from ocpdash.upgrades.steplog import fetch
+
     upgrade = make_upgrade(steps=3, statuses=["SUCCESSFUL", "RUNNING", "PENDING"])
     client.force_login(viewer)
-    response = hx(client, reverse("step_log", args=[upgrade.pk, 2]))
-    assert response.status_code == 200, "a running step's log keeps polling"
-    assert "could not be read from OCP" in response.content.decode()
-    done = hx(client, reverse("step_log", args=[upgrade.pk, 1]))
-    assert done.status_code == 286
+    first = hx(client, reverse("step_log", args=[upgrade.pk, 2]))
+    assert first.status_code == 200, "a running step's log keeps polling"
+    assert "Loading the log from OCP" in first.content.decode(), "the request never waits for OCP"
+    running = UpgradeStep.objects.get(upgrade=upgrade, ocp_subtask_id=2)
+    assert running.log_requested_at is not None, "a worker was asked"
+    fetch(running.pk)  # what the worker does (the site's URL answers nothing)
+    again = hx(client, reverse("step_log", args=[upgrade.pk, 2]))
+    assert "could not be read from OCP" in again.content.decode()
+    assert UpgradeStep.objects.get(pk=running.pk).log_requested_at == running.log_requested_at, (
+        "asked once per few seconds however many people watch"
+    )
+    done = UpgradeStep.objects.get(upgrade=upgrade, ocp_subtask_id=1)
+    fetch(done.pk)
+    assert hx(client, reverse("step_log", args=[upgrade.pk, 1])).status_code == 286, "fetched after it ended"
+
+
+def test_the_step_panels_close_answers_with_an_empty_panel(client, viewer, make_upgrade):
+    upgrade = make_upgrade(steps=2)
+    client.force_login(viewer)
+    response = client.get(
+        reverse("upgrade", args=[upgrade.pk]) + "?step=0",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="step-detail",
+    )
+    assert response.status_code == 200
+    assert "Click a step" in response.content.decode()
 
 
 def test_unknown_step_is_404(client, viewer, make_upgrade):

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from ocpdash.api import serializers as s
@@ -15,12 +16,17 @@ from ocpdash.api.views.base import ApiViewSet
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.sites.guard import resume
 from ocpdash.sites.models import Cluster, OcpSite
-from ocpdash.sites.tasks import sync_all_sites as sync_all_sites_task
+from ocpdash.upgrades import enqueue
 from ocpdash.upgrades.params import parse_id
 
 ADMIN = ActionPermission.ADMIN_ONLY
 CLUSTER_VIEW = ["sites.view_cluster"]
 PACKAGE_VIEW = ["catalog.view_rpmpackage"]
+
+
+class ServiceUnavailable(APIException):
+    status_code = 503
+    default_code = "service_unavailable"
 
 
 def _param(name: str, kind=OpenApiTypes.STR, description: str = "") -> OpenApiParameter:
@@ -74,7 +80,8 @@ class ClusterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def sync(self, request):
         """Read every enabled site's clusters from OCP now, in a worker (an API call never waits for
         OCP); each site's ``last_sync_at`` and ``last_sync_error`` show the result."""
-        sync_all_sites_task.delay()
+        if not enqueue.send(enqueue.SYNC):
+            raise ServiceUnavailable("Could not start the sync: ocpdash's queue (Redis) is not reachable.")
         sites = list(OcpSite.objects.filter(enabled=True).values_list("name", flat=True))
         return Response({"queued": sites}, status=status.HTTP_202_ACCEPTED)
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ocpdash.sites.guard import refused_message, resume
 from ocpdash.sites.models import Cluster, OcpSite
-from ocpdash.sites.tasks import sync_all_sites as sync_all_sites_task
+from ocpdash.upgrades import enqueue
 from ocpdash.upgrades.models import Upgrade
 
 
@@ -98,8 +98,8 @@ def resume_site(request, pk: int):
         raise PermissionDenied("You are not allowed to resume an OCP site (Operators role needed).")
     site = get_object_or_404(OcpSite, pk=pk)
     resume(site)
-    messages.success(request, f"OCP site {site.name}: calls resume; a sync runs now.")
-    sync_all_sites_task.delay_on_commit()
+    messages.success(request, f"OCP site {site.name}: calls to it resume; a sync runs now.")
+    enqueue.send(enqueue.SYNC)
     return redirect("dashboard")
 
 
@@ -109,6 +109,8 @@ def sync_clusters(request):
     request never waits for OCP. The dashboard shows the result when it lands."""
     if not request.user.has_perm("upgrades.submit_upgrade"):
         raise PermissionDenied("You are not allowed to sync clusters.")
-    sync_all_sites_task.delay()
-    messages.success(request, "Sync from OCP started; the sites' lines below show when it is done.")
+    if enqueue.send(enqueue.SYNC):
+        messages.success(request, "Sync from OCP started; the sites' lines below show when it is done.")
+    else:
+        messages.error(request, "Could not start the sync: ocpdash's queue (Redis) is not reachable.")
     return redirect("dashboard")
