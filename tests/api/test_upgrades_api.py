@@ -68,7 +68,11 @@ def test_step_operation_when_ocp_is_down_is_503_and_changes_nothing(api, operato
     upgrade = make_upgrade(State.RUNNING, steps=1, ocp_task_id=7)
     response = api(operator).post(f"/api/upgrades/{upgrade.pk}/steps/100/cancel/", {"reason": "x"})
     assert_error(response, 503, "ocp_unavailable")
-    assert not upgrade.events.filter(kind=UpgradeEvent.Kind.OPERATION).exists()
+    upgrade.refresh_from_db()
+    assert upgrade.state == State.RUNNING
+    said = list(upgrade.events.order_by("pk").values_list("message", flat=True))
+    assert said[-2].startswith("Cancel of step 'step 0' requested by op"), "the intent, before OCP was called"
+    assert said[-1].startswith("Nothing was changed; OCP could not be reached"), "then the outcome"
 
 
 def test_step_operation_on_unknown_subtask_is_404(api, operator, make_upgrade):

@@ -3,7 +3,6 @@ domain function as the web UI and the CLI; errors they raise become the API's er
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +14,7 @@ from ocpdash.api import serializers as s
 from ocpdash.api.pagination import CreatedCursorPagination
 from ocpdash.api.views.base import ApiViewSet
 from ocpdash.upgrades.history import FILTERS, filter_upgrades
-from ocpdash.upgrades.models import Upgrade, UpgradeEvent, UpgradeStep
+from ocpdash.upgrades.models import Upgrade, UpgradeStep
 from ocpdash.upgrades.operations import operate_step, operate_task
 from ocpdash.upgrades.params import ID_PATTERN
 from ocpdash.upgrades.precheck import WEB_OCP_SECONDS, precheck
@@ -72,6 +71,7 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         "create": SUBMIT,
         **{f"task_{op}": OPERATE for op in ("retry", "rollback", "close", "cancel", "resubmit")},
         **{f"step_{op}": OPERATE for op in ("retry", "skip", "cancel")},
+        "events": VIEW,
         "comments": VIEW,
         "comments:post": REVIEW,
         "sign_off": REVIEW,
@@ -79,10 +79,11 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     def get_queryset(self):
         if self.action == "list":
-            return filter_upgrades(self.request.query_params)
-        events = UpgradeEvent.objects.select_related("actor")
+            return filter_upgrades(self.request.query_params).prefetch_related("also_upgrades")
+        if self.action == "events":
+            return Upgrade.objects.all()
         return Upgrade.objects.for_list().prefetch_related(
-            "steps", "also_upgrades", Prefetch("events", queryset=events)
+            "steps", "also_upgrades", s.newest_events_prefetch()
         )
 
     def get_serializer_class(self):
@@ -126,6 +127,14 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     step_retry = _step_action("retry")
     step_skip = _step_action("skip")
     step_cancel = _step_action("cancel")
+
+    @extend_schema(request=None, responses=s.EventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=CreatedCursorPagination)
+    def events(self, request, pk=None):
+        """Every event of the upgrade, newest first, cursor-paginated (the detail shows the newest)."""
+        upgrade = self.get_object()
+        page = self.paginate_queryset(upgrade.events.select_related("actor"))
+        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
 
     @extend_schema(methods=["GET"], request=None, responses=s.CommentSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer})
