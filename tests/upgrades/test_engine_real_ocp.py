@@ -152,3 +152,32 @@ def test_the_happy_cluster_and_package_still_pass_the_precheck_on_kernel_string_
         report = precheck(operator, cluster, package)
         check = next(c for c in report.checks if c.key == "operating_system")
         assert check.ok and check.level == "ok", check.message
+
+
+def test_a_rollback_step_that_fails_is_shown_and_can_be_skipped(engine, simulator, operator):
+    """OCP Express: a failed rollback run is FAILED with operation ROLLBACK; skipping it is a
+    ROLLBACK_SKIP and the rollback carries on."""
+    from ocpdash.upgrades.operations import operate_step, operate_task, step_operations
+
+    simulator.faults(fail_subtask={"name": "Prepare upgrade cluster", "times": 1})
+    simulator.faults(fail_rollback={"name": "Start node", "times": 1})
+    engine.start_worker()
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    assert wait_state(upgrade, TERMINAL, 60, engine) == State.FAILED
+    upgrade.refresh_from_db()
+    operate_task(operator, upgrade, "rollback", reason="abandon before any child")
+    step = wait_for(
+        lambda: UpgradeStep.objects.filter(upgrade=upgrade, name="Start node", status="FAILED").first(),
+        60,
+        "the rollback of 'Start node' to fail",
+    )
+    assert step.display_status == "ROLLBACK_FAILED"
+    upgrade.refresh_from_db()
+    assert upgrade.state == State.FAILED
+    assert step_operations(upgrade, step) == ["skip"], "a failed rollback step is skipped, never retried"
+    operate_step(operator, upgrade, step, "skip", reason="nothing to undo")
+    assert wait_state(upgrade, (State.ROLLED_BACK,), 60, engine) == State.ROLLED_BACK
+    step.refresh_from_db()
+    assert step.display_status == "ROLLBACK_SKIPPED"
+    assert simulator.upgrade_posts() == 1
