@@ -14,7 +14,20 @@ KNOWN = {
     "latency",
     "drop_connection",
     "ambiguous_upgrade",
+    "malformed_task",
 }
+# How ``malformed_task`` spoils a task's JSON (GET /api/v2/tasks/instances/{id}): values a real
+# OCP should never send, each of which once crashed or stalled a client (see README.md).
+MALFORMED_KINDS = (
+    "negative_run_time",
+    "huge_run_time",
+    "duplicate_subtask",
+    "nul",
+    "long_name",
+    "huge_id",
+    "subtasks_not_a_list",
+    "not_json",
+)
 
 
 class FaultError(ValueError):
@@ -51,6 +64,7 @@ class RequestRule:
     retry_after: int = 1  # seconds, sent as RateLimit-Reset (and Retry-After when retry_after_header)
     retry_after_header: bool = False
     seconds: float = 0.0  # latency only
+    kind: str = ""  # malformed_task only
 
     def applies(self, method: str, path: str, rng: random.Random) -> bool:
         if self.count is not None and self.count <= 0:
@@ -77,6 +91,7 @@ class Faults:
     http_error: RequestRule | None = None
     latency: RequestRule | None = None
     drop: RequestRule | None = None
+    malformed: RequestRule | None = None
     ambiguous_upgrade: bool = False
     rng: random.Random = field(default_factory=random.Random)
 
@@ -110,6 +125,11 @@ class Faults:
             self.drop = _request_rule(body["drop_connection"], "drop_connection")
         if "ambiguous_upgrade" in body:
             self.ambiguous_upgrade = bool(body["ambiguous_upgrade"])
+        if "malformed_task" in body:
+            rule = _request_rule(body["malformed_task"], "malformed_task")
+            if rule.kind not in MALFORMED_KINDS:
+                raise FaultError(f"malformed_task.kind must be one of {', '.join(MALFORMED_KINDS)}.")
+            self.malformed = rule
 
     def subtask_outcome(self, name: str, zone: str | None) -> tuple[str, float | None]:
         """``("fail"|"hang"|"ok", hang timeout)`` for a subtask that starts running now."""
@@ -150,6 +170,7 @@ class Faults:
             "http_error": req(self.http_error),
             "latency": req(self.latency),
             "drop_connection": req(self.drop),
+            "malformed_task": req(self.malformed),
             "ambiguous_upgrade": self.ambiguous_upgrade,
         }
 
@@ -177,6 +198,7 @@ def _request_rule(item: object, key: str) -> RequestRule:
         "retry_after",
         "retry_after_header",
         "for_seconds",
+        "kind",
     }
     unknown = set(item) - allowed
     if unknown:
@@ -190,6 +212,7 @@ def _request_rule(item: object, key: str) -> RequestRule:
             status=int(item.get("status", 503)),
             retry_after=int(item.get("retry_after", 1)),
             retry_after_header=bool(item.get("retry_after_header", False)),
+            kind=str(item.get("kind", "")),
         )
         if key == "latency":
             rule.seconds = float(item.get("seconds", 0.5))
@@ -201,3 +224,30 @@ def _request_rule(item: object, key: str) -> RequestRule:
     if window is not None:
         rule.until = time.time() + float(window)
     return rule
+
+
+def spoil_task(data: dict, kind: str) -> object:
+    """A task's JSON as ``malformed_task`` of ``kind`` spoils it (a copy; "not_json" gives text)."""
+    import copy
+
+    if kind == "not_json":
+        return None
+    data = copy.deepcopy(data)
+    subs = data.get("subtasks") or []
+    first = subs[0] if subs else {}
+    if kind == "negative_run_time":
+        first["runTime"] = -5
+    elif kind == "huge_run_time":
+        first["runTime"] = 2**40
+    elif kind == "duplicate_subtask" and first:
+        subs.append({**first, "name": first.get("name", "") + " (again)"})
+    elif kind == "nul":
+        first["name"] = first.get("name", "") + "\u0000bad"
+        data["name"] = data.get("name", "") + "\u0000"
+    elif kind == "long_name":
+        first["name"] = "x" * 5000
+    elif kind == "huge_id" and first:
+        first["id"] = 2**64 + 7
+    elif kind == "subtasks_not_a_list":
+        data["subtasks"] = "oops"
+    return data

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ocpdash.simulator import api, controls  # noqa: F401  (controls registers the /_sim routes)
 from ocpdash.simulator.auth import LoginFailed, authenticate
 from ocpdash.simulator.envelope import FORBIDDEN, NOT_PERMITTED, ApiError, Reply, envelope, error_envelope
+from ocpdash.simulator.faults import spoil_task
 from ocpdash.simulator.state import Simulator
 
 PUBLIC = {"/api/v2/time", "/api/v2/info"}
@@ -115,11 +116,17 @@ class Handler(BaseHTTPRequestHandler):
                 ambiguous = fn is api.upgrade_cluster and sim.faults.ambiguous_upgrade
                 if ambiguous:
                     sim.faults.ambiguous_upgrade = False
+                spoil = sim.faults.pick("malformed", req.method, req.path) if fn is api.get_task else None
         except ApiError as err:
             sim.record_call(req.method, req.path, err.status, body)
             self._send_error(err, started)
             return
         sim.record_call(req.method, req.path, None if ambiguous else reply.status, body)
+        if spoil is not None:
+            reply.data = spoil_task(reply.data, spoil.kind)
+            if reply.data is None:
+                self._send_text(200, "<html><body>Service temporarily unavailable</body></html>")
+                return
         if ambiguous:
             self.close_connection = True
         elif reply.bare:
@@ -166,6 +173,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_error(self, err: ApiError, started: float) -> None:
         self._send_json(err.status, error_envelope(err, started), err.headers)
+
+    def _send_text(self, status: int, text: str) -> None:
+        data = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html;charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send_json(self, status: int, payload: object, headers: dict | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
