@@ -37,6 +37,12 @@ class Adjustments:
         if "\x00" in value:
             value = value.replace("\x00", "")
             self.note(f"NUL characters dropped from {what}")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate ("\ud800" in OCP's JSON) no database takes
+                value = value.encode("utf-8", "replace").decode("utf-8")
+                self.note(f"characters that are not text replaced in {what}")
         if len(value) > limit:
             value = value[: limit - len(MARKER)] + MARKER
             self.note(f"{what} cut to {limit} characters")
