@@ -32,7 +32,7 @@ def submit_from_form(page, live_server, cluster, package, reason):
     return upgrade_id
 
 
-def test_submit_watch_retry_and_review(page, live_server, engine, simulator, operator, settings):
+def test_submit_watch_retry_and_review(page, live_server, engine, simulator, operator, make_user, settings):
     settings.OCPDASH_PAGE_POLL_INTERVAL = 0.5
     simulator.config(step_seconds=0.4)
     engine.start_worker()
@@ -73,19 +73,23 @@ def test_submit_watch_retry_and_review(page, live_server, engine, simulator, ope
     expect(page.locator("#step-info")).to_contain_text("Restart observer")
     page.fill("#step-info input[name=reason]", "transient")
     page.click("#step-info button.op-retry")
-    expect(page.locator("#step-ops-result")).to_contain_text("sent to OCP")
+    expect(page.locator("#step-ops-result")).to_contain_text("OCP accepted the retry")
     page.wait_for_function(ALL_SUCCESSFUL, timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.noReload === true")
     assert Upgrade.objects.get(pk=second).state == State.SUCCESSFUL
 
-    # 3. Review from the history's "not yet reviewed" list.
+    # 3. Review from the history's "not yet reviewed" list, by a colleague (the requester may not sign
+    #    off their own upgrade).
+    make_user("reviewer", "Operators")
+    page.context.clear_cookies()
+    login(page, live_server, "reviewer")
     page.goto(live_server.url + "/history/?reviewed=no")
     page.click(f"tr[data-upgrade-id='{upgrade_id}'] a[href$='#review']")
     page.fill("#review textarea[name=body]", "Looked fine, <b>no</b> alarms")
     page.click("#review button:has-text('Add comment')")
     expect(page.locator("#review .comments")).to_contain_text("<b>no</b> alarms")
     page.click("#review button.sign-off")
-    expect(page.locator("#review .reviewed")).to_contain_text("Signed off by op")
+    expect(page.locator("#review .reviewed")).to_contain_text("Signed off by reviewer")
     page.goto(live_server.url + "/history/?reviewed=no")
     expect(page.locator(f"tr[data-upgrade-id='{upgrade_id}']")).to_have_count(0)
     assert not page.console_errors, page.console_errors
