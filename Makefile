@@ -37,6 +37,7 @@ run: $(STAMP)
 	python manage.py migrate --noinput
 	python manage.py collectstatic --noinput --verbosity 0
 	python manage.py ensure_site
+	python manage.py clear_metrics
 	python manage.py load_demo
 	@echo ""
 	@echo "  ocpdash → http://127.0.0.1:8000   (logins: admin / operator / viewer, password: $${DEMO_PASSWORD:-demo})"
@@ -54,7 +55,7 @@ format: $(STAMP)
 
 test: $(STAMP) lint
 	mkdir -p var
-	OCPDASH_MANIFEST_STATIC=0 python -m pytest $(PYTEST_ARGS)
+	PROMETHEUS_MULTIPROC_DIR=$$(mktemp -d -t ocpdash-metrics-XXXXXX) OCPDASH_MANIFEST_STATIC=0 python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	python -m bench $(BENCH_ARGS)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import dj_database_url
 from cryptography.fernet import Fernet
 
+from ocpdash.core.logs import json_logging, logging_config
 from ocpdash.env import (
     BASE_DIR,
     VAR_DIR,
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "ocpdash.upgrades",
     "ocpdash.web",
     "ocpdash.api",
+    "ocpdash.ops",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "ocpdash.core.middleware.LogContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -83,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ocpdash.ops.context_processors.process_alerts",
             ],
         },
     },
@@ -162,6 +166,8 @@ OCPDASH_AUTH_PROBE_SECONDS = env_float("OCPDASH_AUTH_PROBE_SECONDS", 30.0)
 # Submission runs that end "try again later" in a row before the upgrade waits for an operator.
 OCPDASH_SUBMIT_MAX_ATTEMPTS = int(env_float("OCPDASH_SUBMIT_MAX_ATTEMPTS", 8))
 
+# Beat writes its own heartbeat from its loop (ocpdash.ops.heartbeat).
+CELERY_BEAT_SCHEDULER = "ocpdash.ops.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "recover-upgrades": {"task": "ocpdash.upgrades.tasks.recover", "schedule": OCPDASH_RECOVER_INTERVAL},
     "sync-clusters": {
@@ -268,17 +274,19 @@ STORAGES = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("OCPDASH_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        # Celery logs every task it receives and finishes at INFO: two lines a second for each
-        # running upgrade's polls. Failures are still logged (ERROR); upgrades keep their own events.
-        "celery.worker.strategy": {"level": "WARNING"},
-        "celery.app.trace": {"level": "WARNING"},
-    },
-}
+# Plain text, or one JSON object per line with OCPDASH_LOG_FORMAT=json (ocpdash.core.logs).
+OCPDASH_LOG_FORMAT = "json" if json_logging() else "plain"
+LOGGING = logging_config(env_str("OCPDASH_LOG_LEVEL", "INFO"), json=json_logging())
+
+# --- Operations: /healthz, /readyz, /metrics, heartbeats (ocpdash.ops) ---
+# Workers and beat write a heartbeat at most this often; one older than the stale limit means the
+# process is gone (banner on every page, /readyz 503).
+OCPDASH_HEARTBEAT_INTERVAL = env_float("OCPDASH_HEARTBEAT_INTERVAL", 15.0)
+OCPDASH_HEARTBEAT_STALE_SECONDS = env_float("OCPDASH_HEARTBEAT_STALE_SECONDS", 180.0)
+# When set, /metrics wants "Authorization: Bearer <token>".
+OCPDASH_METRICS_TOKEN = env_str("OCPDASH_METRICS_TOKEN")
+# prometheus-client's multi-process mode (gunicorn and Celery fork): every process writes its
+# counters here and /metrics adds them up. Set before the library is first imported; one folder per
+# host, emptied when the host's processes start (`make run` does).
+PROMETHEUS_MULTIPROC_DIR = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus"))
+os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)

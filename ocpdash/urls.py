@@ -7,5 +7,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("ocpdash.api.urls")),
+    path("", include("ocpdash.ops.urls")),  # /healthz, /readyz, /metrics, /system/
     path("", include("ocpdash.web.urls")),
 ]

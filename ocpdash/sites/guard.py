@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ocpdash.ocp import OcpCredentialsRefused
+from ocpdash.ops import metrics as ops_metrics
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class CredentialGuard:
             )
 
     def after(self, method: str, path: str, status: int | None, elapsed: float) -> None:
+        ops_metrics.ocp_call(self.site_id, method, path, status, elapsed)
         if status == 401:
             self._count_failure()
         elif status is not None and status < 500 and self.failures:

@@ -1,0 +1,20 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Empty PROMETHEUS_MULTIPROC_DIR, as prometheus-client wants between runs: run it when a host's "
+        "ocpdash processes (re)start, before any of them (one file per process id piles up otherwise)."
+    )
+
+    def handle(self, *args, **options):
+        folder = Path(settings.PROMETHEUS_MULTIPROC_DIR)
+        removed = 0
+        for entry in folder.glob("*.db"):
+            entry.unlink(missing_ok=True)
+            removed += 1
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(f"Metrics folder {folder}: {removed} file(s) removed.")
