@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -292,18 +294,37 @@ class FaultSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+# The newest events shown inline in an upgrade's detail; all of them page at events_url.
+EVENTS_INLINE = 50
+
+
 class UpgradeDetailSerializer(UpgradeSerializer):
     steps = serializers.SerializerMethodField()
     fault = serializers.SerializerMethodField()
-    events = EventSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
+    events_more = serializers.SerializerMethodField()
+    events_url = serializers.SerializerMethodField()
     operations = serializers.SerializerMethodField()
 
     class Meta(UpgradeSerializer.Meta):
         fields = [
             *UpgradeSerializer.Meta.fields, "upgrade_path", "ocp_task_status", "ocp_task_operation",
-            "revision", "fault", "operations", "steps", "events",
+            "revision", "fault", "operations", "steps", "events", "events_more", "events_url",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, upgrade: Upgrade) -> list[dict]:
+        """The newest EVENTS_INLINE events, oldest of them first; every event is at ``events_url``."""
+        return EventSerializer(newest_events(upgrade)[:EVENTS_INLINE][::-1], many=True).data
+
+    def get_events_more(self, upgrade: Upgrade) -> bool:
+        """True when the upgrade has older events than those inline."""
+        return len(newest_events(upgrade)) > EVENTS_INLINE
+
+    def get_events_url(self, upgrade: Upgrade) -> str:
+        """Every event, newest first, cursor-paginated."""
+        return reverse("api:upgrade-events", args=[upgrade.pk])
 
     def get_operations(self, upgrade: Upgrade) -> list[str]:
         return task_operations(upgrade)
@@ -318,6 +339,22 @@ class UpgradeDetailSerializer(UpgradeSerializer):
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, upgrade: Upgrade) -> list[dict]:
         return StepSerializer(upgrade.steps.all(), many=True, context={"upgrade": upgrade}).data
+
+
+def _newest_first():
+    return UpgradeEvent.objects.select_related("actor").order_by("-created_at", "-id")
+
+
+def newest_events(upgrade: Upgrade) -> list:
+    """Up to EVENTS_INLINE + 1 newest events (one more tells whether there are older ones): the
+    view's prefetch (:func:`newest_events_prefetch`) when it ran, else one query."""
+    if not hasattr(upgrade, "newest_events"):
+        upgrade.newest_events = list(_newest_first().filter(upgrade=upgrade)[: EVENTS_INLINE + 1])
+    return upgrade.newest_events
+
+
+def newest_events_prefetch() -> Prefetch:
+    return Prefetch("events", queryset=_newest_first()[: EVENTS_INLINE + 1], to_attr="newest_events")
 
 
 class OperationResultSerializer(serializers.Serializer):
