@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "ocpdash.core.middleware.IdleSessionMiddleware",
     "ocpdash.core.middleware.LogContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -194,6 +195,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy the client is read from X-Forwarded-For, counting this many proxies from
+# the right (ocpdash.core.clientip); otherwise REMOTE_ADDR, and no header is trusted.
+OCPDASH_BEHIND_PROXY = env_bool("OCPDASH_BEHIND_PROXY", False)
+OCPDASH_TRUSTED_PROXY_COUNT = max(1, int(env_float("OCPDASH_TRUSTED_PROXY_COUNT", 1)))
+AXES_CLIENT_IP_CALLABLE = "ocpdash.core.clientip.client_ip"
+# Sessions end this long after the user's last own request (polling does not count:
+# ocpdash.core.middleware.IdleSessionMiddleware).
+OCPDASH_SESSION_IDLE_HOURS = env_float("OCPDASH_SESSION_IDLE_HOURS", 12.0)
+SESSION_COOKIE_AGE = int(OCPDASH_SESSION_IDLE_HOURS * 3600)
+# Whether whoever requested an upgrade may also sign it off (four eyes by default).
+OCPDASH_ALLOW_SELF_SIGN_OFF = env_bool("OCPDASH_ALLOW_SELF_SIGN_OFF", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -214,6 +226,8 @@ REST_FRAMEWORK = {
         "anon": env_str("OCPDASH_API_THROTTLE_ANON", "60/minute"),
         "user": env_str("OCPDASH_API_THROTTLE_USER", "1200/minute"),
     },
+    # The throttles' client address: the same proxies as axes trusts, none without a proxy.
+    "NUM_PROXIES": OCPDASH_TRUSTED_PROXY_COUNT if OCPDASH_BEHIND_PROXY else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ocpdash API",
@@ -237,7 +251,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("OCPDASH_BEHIND_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if OCPDASH_BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

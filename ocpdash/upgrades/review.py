@@ -1,7 +1,12 @@
-"""After an upgrade: team members comment, one signs it off (who and when)."""
+"""After an upgrade: team members comment, one signs it off (who and when).
+
+Whoever requested the upgrade may not sign it off unless ``OCPDASH_ALLOW_SELF_SIGN_OFF`` is on (four
+eyes by default). The limits below are the web forms', the API's and the domain's alike.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,9 +14,17 @@ from ocpdash.upgrades import events
 from ocpdash.upgrades.errors import NotAllowed, OperationRefused
 from ocpdash.upgrades.models import Comment, Upgrade, UpgradeEvent
 
+COMMENT_MAX_LENGTH = 10_000
+NOTE_MAX_LENGTH = 2000
+
 
 def can_review(user) -> bool:
     return user.has_perm("upgrades.review_upgrade")
+
+
+def may_sign_off(user, upgrade: Upgrade) -> bool:
+    """Whether ``user`` may sign off ``upgrade`` (for showing the button; :func:`sign_off` decides)."""
+    return can_review(user) and (settings.OCPDASH_ALLOW_SELF_SIGN_OFF or upgrade.requested_by_id != user.pk)
 
 
 def add_comment(user, upgrade: Upgrade, body: str) -> Comment:
@@ -20,8 +33,8 @@ def add_comment(user, upgrade: Upgrade, body: str) -> Comment:
     body = (body or "").strip()
     if not body:
         raise OperationRefused("A comment cannot be empty.")
-    if len(body) > 10000:
-        raise OperationRefused("A comment can be at most 10,000 characters.")
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise OperationRefused(f"A comment can be at most {COMMENT_MAX_LENGTH:,} characters.")
     with transaction.atomic():
         comment = Comment.objects.create(upgrade=upgrade, author=user, body=body)
         events.record(upgrade.pk, UpgradeEvent.Kind.REVIEW, "Comment added.", actor=user, comment=comment.pk)
@@ -31,6 +44,10 @@ def add_comment(user, upgrade: Upgrade, body: str) -> Comment:
 def sign_off(user, upgrade: Upgrade, note: str = "") -> Upgrade:
     if not can_review(user):
         raise NotAllowed("You are not allowed to sign off upgrades.")
+    if not may_sign_off(user, upgrade):
+        raise NotAllowed("You requested this upgrade: someone else must sign it off.")
+    if len(note or "") > NOTE_MAX_LENGTH:
+        raise OperationRefused(f"A sign-off note can be at most {NOTE_MAX_LENGTH:,} characters.")
     with transaction.atomic():
         now = timezone.now()
         done = Upgrade.objects.filter(

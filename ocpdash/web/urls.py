@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from ocpdash.core.access import viewers_only
 from ocpdash.upgrades.params import IdConverter
 from ocpdash.web.views import actions, clusters, dashboard, history, upgrades
 
@@ -22,3 +23,6 @@ urlpatterns = [
     path("history/", history.history, name="history"),
     path("history.csv", history.history_csv, name="history_csv"),
 ]
+
+# Every page needs the view permission (a role), as in the API: ocpdash.core.access.
+viewers_only(urlpatterns)

@@ -1,7 +1,8 @@
 """Mutating actions on an upgrade: operations (task and step) and review (comments, sign-off).
 
-Each answers htmx with an inline outcome fragment (the UpgradeError's message and status on
-refusal) and a plain form post with a redirect back to the page and a flash message.
+Each reads its fields through a Django form (ocpdash.web.forms: the API's limits), and answers htmx
+with an inline outcome fragment (the UpgradeError's message and status on refusal, 400 for a field
+the form refuses) and a plain form post with a redirect back to the page and a flash message.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ocpdash.upgrades import operations, review
 from ocpdash.upgrades.errors import NotAllowed, UpgradeError
+from ocpdash.web.forms import CommentForm, OperationForm, SignOffForm, form_error
 from ocpdash.web.views.upgrades import _step, load, review_context
 
 
@@ -40,7 +42,10 @@ def operate_task(request, pk: int):
     if not operations.can_operate(request.user):
         raise PermissionDenied("You are not allowed to operate upgrades (Operators role needed).")
     upgrade = load(pk)
-    op, reason = request.POST.get("op", ""), request.POST.get("reason", "").strip()
+    form = OperationForm(request.POST, operations=operations.TASK_OPERATIONS)
+    if not form.is_valid():
+        return _outcome(request, upgrade, form_error(form), False, 400)
+    op, reason = form.cleaned_data["op"], form.cleaned_data["reason"]
     return _run(request, upgrade, lambda: operations.operate_task(request.user, upgrade, op, reason=reason))
 
 
@@ -50,27 +55,34 @@ def operate_step(request, pk: int, subtask_id: int):
         raise PermissionDenied("You are not allowed to operate upgrades (Operators role needed).")
     upgrade = load(pk)
     step = _step(upgrade, subtask_id)
-    op, reason = request.POST.get("op", ""), request.POST.get("reason", "").strip()
+    anchor = f"?step={step.ocp_subtask_id}"
+    form = OperationForm(request.POST, operations=operations.STEP_OPERATIONS)
+    if not form.is_valid():
+        return _outcome(request, upgrade, form_error(form), False, 400, anchor)
+    op, reason = form.cleaned_data["op"], form.cleaned_data["reason"]
     return _run(
         request,
         upgrade,
         lambda: operations.operate_step(request.user, upgrade, step, op, reason=reason),
-        anchor=f"?step={step.ocp_subtask_id}",
+        anchor=anchor,
     )
 
 
-def _review_action(request, pk: int, action):
+def _review_action(request, pk: int, form, action):
+    """``action(upgrade, cleaned_data)``; a refusal is shown in the review section with its status
+    (403 when this user may review but not this upgrade: their own sign-off)."""
     if not review.can_review(request.user):
         raise PermissionDenied("You are not allowed to review upgrades.")
     upgrade = load(pk)
-    try:
-        message = action(upgrade)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message)
-    except UpgradeError as exc:
-        message, ok, status = exc.message, False, exc.http_status
+    if not form.is_valid():
+        message, ok, status = form_error(form), False, 400
     else:
-        ok, status = True, 200
+        try:
+            message = action(upgrade, form.cleaned_data)
+        except UpgradeError as exc:
+            message, ok, status = exc.message, False, exc.http_status
+        else:
+            ok, status = True, 200
     if not request.htmx:
         (messages.success if ok else messages.error)(request, message)
         return redirect(reverse("upgrade", args=[pk]) + "#review")
@@ -81,17 +93,17 @@ def _review_action(request, pk: int, action):
 
 @require_POST
 def comment(request, pk: int):
-    def act(upgrade):
-        review.add_comment(request.user, upgrade, request.POST.get("body", ""))
+    def act(upgrade, data):
+        review.add_comment(request.user, upgrade, data["body"])
         return "Comment added."
 
-    return _review_action(request, pk, act)
+    return _review_action(request, pk, CommentForm(request.POST), act)
 
 
 @require_POST
 def sign_off(request, pk: int):
-    def act(upgrade):
-        done = review.sign_off(request.user, upgrade, request.POST.get("note", "").strip())
+    def act(upgrade, data):
+        done = review.sign_off(request.user, upgrade, data["note"])
         return f"Signed off by {done.reviewed_by} at {done.reviewed_at:%Y-%m-%d %H:%M}."
 
-    return _review_action(request, pk, act)
+    return _review_action(request, pk, SignOffForm(request.POST), act)
