@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.core import site_rules
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, Comment, Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.operations import step_operations, task_operations
@@ -18,6 +20,9 @@ HEX64 = r"^[0-9a-fA-F]{64}$"
 
 
 class SiteSerializer(serializers.ModelSerializer):
+    """Changing ``base_url`` needs the secret of the site's mode again (ocpdash.core.site_rules)."""
+
+    base_url = serializers.URLField(max_length=200, validators=[site_rules.validate_ocp_url])
     password = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=500)
     access_key_secret = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=500
@@ -29,7 +34,7 @@ class SiteSerializer(serializers.ModelSerializer):
         model = OcpSite
         fields = [
             "id", "name", "base_url", "auth_mode", "username", "password", "has_password",
-            "access_key_id", "access_key_secret", "has_access_key_secret", "enabled",
+            "access_key_id", "access_key_secret", "has_access_key_secret", "ca_bundle", "enabled",
             "created_at", "updated_at", "last_sync_at", "last_sync_error", "ocp_version",
             "credentials_refused_since",
         ]  # fmt: skip
@@ -48,7 +53,19 @@ class SiteSerializer(serializers.ModelSerializer):
     def get_has_access_key_secret(self, site: OcpSite) -> bool:
         return bool(site.access_key_secret)
 
+    def validate_ca_bundle(self, pem: str) -> str:
+        try:
+            site_rules.validate_ca_bundle(pem)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return pem
+
     def validate(self, attrs: dict) -> dict:
+        if site_rules.secret_needed_again(self.instance, attrs.get("base_url")):
+            secret = site_rules.SECRET_OF_MODE[attrs.get("auth_mode", self.instance.auth_mode)]
+            if not attrs.get(secret):
+                message = site_rules.URL_CHANGED.format(what=site_rules.SECRET_NAMES[secret])
+                raise serializers.ValidationError({secret: [message]})
         # A blank secret on update keeps the stored one (it is never shown, so it cannot be re-sent).
         for secret in ("password", "access_key_secret"):
             if self.instance is not None and not attrs.get(secret):
@@ -125,6 +142,14 @@ class PackageSerializer(serializers.ModelSerializer):
             "size", "sha1", "sha256", "notes", "enabled", "added_by", "added_at",
         ]  # fmt: skip
         read_only_fields = ["name", "version", "build", "dist", "arch", "added_by", "added_at"]
+
+    def validate_file_name(self, file_name: str) -> str:
+        """Fixed once created: upgrades and their history name the package by it (review L5)."""
+        if self.instance is not None and file_name != self.instance.file_name:
+            raise serializers.ValidationError(
+                "A package's file name cannot change once created; add the other RPM as a new package."
+            )
+        return file_name
 
 
 class UpgradeRequestSerializer(serializers.Serializer):

@@ -13,6 +13,11 @@ class RpmPackageAdmin(admin.ModelAdmin):
               "enabled", "added_by", "added_at")  # fmt: skip
     actions = ("enable", "disable")
 
+    def get_readonly_fields(self, request, obj=None):
+        """The file name is fixed once created: upgrades and their history name the package by it."""
+        fixed = ("file_name",) if obj is not None else ()
+        return (*fixed, *super().get_readonly_fields(request, obj))
+
     def save_model(self, request, obj, form, change):
         if not change and obj.added_by_id is None:
             obj.added_by = request.user

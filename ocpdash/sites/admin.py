@@ -1,13 +1,19 @@
 from django import forms
 from django.contrib import admin
 
+from ocpdash.core import site_rules
 from ocpdash.sites.models import Cluster, OcpSite
 
 
 class OcpSiteForm(forms.ModelForm):
-    """Secrets are write-only: the form never renders them, and a blank field keeps the stored one."""
+    """Secrets are write-only: the form never renders them, and a blank field keeps the stored one,
+    unless the URL changes (ocpdash.core.site_rules)."""
 
-    base_url = forms.URLField(assume_scheme="https", help_text="e.g. http://ocp.example.com:8080")
+    base_url = forms.URLField(
+        assume_scheme="https",
+        validators=[site_rules.validate_ocp_url],
+        help_text="e.g. http://ocp.example.com:8080 (changing it needs the password or secret again)",
+    )
     password = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep."
     )
@@ -25,16 +31,29 @@ class OcpSiteForm(forms.ModelForm):
             "password",
             "access_key_id",
             "access_key_secret",
+            "ca_bundle",
             "enabled",
         )
+        widgets = {"ca_bundle": forms.Textarea(attrs={"rows": 4, "cols": 70})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.pop("password", None)
         self.initial.pop("access_key_secret", None)
 
+    def clean_ca_bundle(self) -> str:
+        pem = self.cleaned_data.get("ca_bundle", "")
+        site_rules.validate_ca_bundle(pem)
+        return pem
+
     def clean(self):
         data = super().clean()
+        if site_rules.secret_needed_again(self.instance, data.get("base_url")):
+            secret = site_rules.SECRET_OF_MODE.get(data.get("auth_mode"), "password")
+            if not data.get(secret):
+                what = site_rules.SECRET_NAMES[secret]
+                self.add_error(secret, site_rules.URL_CHANGED.format(what=what))
+                return data
         for secret in ("password", "access_key_secret"):
             if not data.get(secret) and self.instance.pk:
                 data[secret] = getattr(self.instance, secret)

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import requests
 from django.conf import settings
 from django.db import models
 
+from ocpdash.env import VAR_DIR
 from ocpdash.sites.fields import EncryptedTextField
 
 
@@ -24,6 +29,13 @@ class OcpSite(models.Model):
     password = EncryptedTextField(blank=True)
     access_key_id = models.CharField(max_length=150, blank=True)
     access_key_secret = EncryptedTextField(blank=True)
+    # PEM certificates to trust for this site's https URL (a private CA), instead of the system's.
+    ca_bundle = models.TextField(
+        blank=True,
+        verbose_name="CA bundle",
+        help_text="PEM certificates (-----BEGIN CERTIFICATE-----) that sign OCP's https certificate, "
+        "when it is not from a CA the system trusts. Blank: the system's CAs.",
+    )
     enabled = models.BooleanField(default=True)
     from_environment = models.BooleanField(
         default=False, editable=False, help_text="Created from OCP_* settings at start-up."
@@ -90,6 +102,8 @@ class OcpSite(models.Model):
         }
         if guard:
             options["observer"] = CredentialGuard.for_site(self)
+        if self.ca_bundle.strip():
+            options["session"] = trusting_session(self.base_url, self.ca_bundle)
         options.update(kwargs)
         return OcpClient(self.base_url, auth=auth, **options)
 
@@ -110,6 +124,29 @@ class OcpSite(models.Model):
             held = clients[slot] = _HeldClient(version, self.client(**kwargs), now)
         held.used = now
         return held.client
+
+
+def trusting_session(base_url: str, pem: str) -> requests.Session:
+    """A session that verifies OCP's certificate against ``pem`` (the site's CA bundle), written
+    once to a file under var/ named by its hash; proxies read from the environment once, as the
+    client does for its own sessions."""
+    session = requests.Session()
+    found = session.merge_environment_settings(base_url, {}, None, str(ca_bundle_file(pem)), None)
+    session.proxies.update(found["proxies"])
+    session.verify = found["verify"]
+    session.trust_env = False
+    return session
+
+
+def ca_bundle_file(pem: str) -> Path:
+    text = pem.strip() + "\n"
+    path = VAR_DIR / "ca" / f"{hashlib.sha256(text.encode()).hexdigest()}.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text)
+        os.replace(partial, path)  # atomic: another process never reads half a file
+    return path
 
 
 SHARED_CLIENT_IDLE_SECONDS = 10.0
