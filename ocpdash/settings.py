@@ -28,6 +28,8 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY") or generated_secret("secret_key", rand
 FIELD_ENCRYPTION_KEYS = env_list("OCPDASH_ENCRYPTION_KEY") or [
     generated_secret("encryption_key", lambda: Fernet.generate_key().decode())
 ]
+# Where the key was read from when not from the environment (check --deploy warns: ocpdash.core.checks).
+FIELD_ENCRYPTION_KEY_FILE = None if env_list("OCPDASH_ENCRYPTION_KEY") else VAR_DIR / "encryption_key"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 

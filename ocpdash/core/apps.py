@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = "ocpdash"
 
     def ready(self) -> None:
+        from ocpdash.core import checks  # noqa: F401 - registers the deploy checks
+
         # Roles need the upgrades app's custom permissions, which exist once it has migrated.
         post_migrate.connect(_ensure_roles, sender=apps.get_app_config("upgrades"))
 
