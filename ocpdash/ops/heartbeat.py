@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, close_old_connections
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.db.models.functions import Now
 
@@ -38,7 +38,7 @@ def record(kind: str, name: str, *, starting: bool = False) -> bool:
     """Write one heartbeat; True when it was stored."""
     from ocpdash.ops.models import Heartbeat
 
-    close_old_connections()  # a long-lived process: drop a connection the database has closed
+    _drop_dead_connection()
     fields = {"kind": kind, "seen_at": Now(), "stopped_at": None, "pid": os.getpid(), "host": _host()}
     if starting:
         fields["started_at"] = Now()
@@ -50,9 +50,16 @@ def record(kind: str, name: str, *, starting: bool = False) -> bool:
                 Heartbeat.objects.filter(name=name).update(**fields)
     except DatabaseError as exc:
         log.warning("Heartbeat of %s not recorded: %s", name, exc)
-        close_old_connections()
+        _drop_dead_connection()
         return False
     return True
+
+
+def _drop_dead_connection() -> None:
+    """A long-lived process (a worker's main loop, beat) drops a connection the database closed or
+    that outlived CONN_MAX_AGE, as Django does around each request; never inside a transaction."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def stopped(name: str) -> None:
@@ -66,9 +73,14 @@ def stopped(name: str) -> None:
 
 
 def forget_old() -> int:
+    """Delete the rows of processes gone for ``FORGET_AFTER`` (beat does, hourly)."""
     from ocpdash.ops.models import Heartbeat
 
-    deleted, _ = Heartbeat.objects.filter(seen_at__lt=Now() - FORGET_AFTER).delete()
+    try:
+        deleted, _ = Heartbeat.objects.filter(seen_at__lt=Now() - FORGET_AFTER).delete()
+    except DatabaseError as exc:
+        log.warning("Old heartbeats not deleted: %s", exc)
+        return 0
     return deleted
 
 
