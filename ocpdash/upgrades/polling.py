@@ -17,7 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ocpdash.ocp import OcpAuthError, OcpCredentialsRefused, OcpError, OcpRateLimited, TaskInstance
+from ocpdash.ocp import (
+    OcpAuthError,
+    OcpCredentialsRefused,
+    OcpError,
+    OcpMalformedReply,
+    OcpRateLimited,
+    TaskInstance,
+)
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.sites.storable import Unstorable
 from ocpdash.upgrades import enqueue, events, lease
@@ -279,6 +286,8 @@ def _fault(upgrade: Upgrade, held: lease.Lease, exc: OcpError) -> float:
         fault = exc.message  # the site's credential guard: no call was sent
     elif isinstance(exc, OcpAuthError):
         fault = f"OCP rejected our credentials: {exc.message}"
+    elif isinstance(exc, OcpMalformedReply):
+        fault = f"OCP's replies cannot be used since {since:%Y-%m-%d %H:%M:%S %Z}: {exc.message}"
     else:
         fault = f"OCP unreachable since {since:%Y-%m-%d %H:%M:%S %Z}: {exc.message}"
     wait = exc.retry_after if isinstance(exc, OcpRateLimited) else None

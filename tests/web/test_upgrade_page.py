@@ -85,10 +85,11 @@ def test_page_of_terminal_upgrade_does_not_poll(client, viewer, make_upgrade):
 
 
 def test_ocp_fault_is_shown_with_the_last_known_state(client, viewer, make_upgrade):
-    upgrade = make_upgrade(ocp_fault="connection refused")
+    upgrade = make_upgrade(ocp_fault="OCP unreachable since 12:00:00: connection refused")
     client.force_login(viewer)
     html = client.get(reverse("upgrade", args=[upgrade.pk])).content.decode()
-    assert "OCP is unreachable" in html and "connection refused" in html
+    assert "OCP unreachable since 12:00:00: connection refused" in html
+    assert "Showing the last known state; still following" in html
     assert html.count('class="node ') == 5
 
 
