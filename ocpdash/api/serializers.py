@@ -14,6 +14,7 @@ from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, Comment, Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.operations import step_operations, task_operations
 from ocpdash.upgrades.options import MODES, UpgradeOptions
+from ocpdash.upgrades.review import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
 
 HEX40 = r"^[0-9a-fA-F]{40}$"
 HEX64 = r"^[0-9a-fA-F]{64}$"
@@ -189,7 +190,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class SignOffSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, default="")
 
 
 class CheckSerializer(serializers.Serializer):
@@ -265,7 +266,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    body = serializers.CharField(max_length=10000)
+    body = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
 
     class Meta:
         model = Comment

@@ -416,7 +416,14 @@ class OcpClient:
                     raise
                 delay = self._backoff(attempt, exc)
                 log.info(
-                    "OCP %s %s%s failed (%s); retry %d in %.2fs", method, API, path, exc, attempt + 1, delay
+                    "OCP %s %s%s failed (%s); retry %d in %.2fs",
+                    method,
+                    API,
+                    path,
+                    exc,
+                    attempt + 1,
+                    delay,
+                    extra={"trace_id": exc.trace_id},
                 )
                 self._sleep(delay)
                 attempt += 1

@@ -52,7 +52,7 @@ def sync_site(site: OcpSite) -> SyncResult:
             link_pairs(stored)
             seen = [cluster.pk for cluster, _ in stored.values()]
     except OcpError as exc:
-        return _failed(site, result, exc.message)
+        return _failed(site, result, exc.message, exc.trace_id)
     except Exception as exc:  # a bug or bad data: recorded on the site, never a crash loop of the beat job
         log.exception("Cluster sync from OCP site %s failed", site.name)
         return _failed(site, result, f"ocpdash could not sync ({type(exc).__name__}: {str(exc)[:300]})")
@@ -66,10 +66,15 @@ def sync_site(site: OcpSite) -> SyncResult:
     return result
 
 
-def _failed(site: OcpSite, result: SyncResult, message: str) -> SyncResult:
+def _failed(site: OcpSite, result: SyncResult, message: str, trace_id: str | None = None) -> SyncResult:
     result.error = message
     OcpSite.objects.filter(pk=site.pk).update(last_sync_error=message)
-    log.warning("Cluster sync from OCP site %s failed: %s", site.name, message)
+    log.warning(
+        "Cluster sync from OCP site %s failed: %s",
+        site.name,
+        message,
+        extra={"site": site.name, "trace_id": trace_id},
+    )
     return result
 
 

@@ -293,11 +293,18 @@ def _fault(upgrade: Upgrade, held: lease.Lease, exc: OcpError) -> float:
     wait = exc.retry_after if isinstance(exc, OcpRateLimited) else None
     # An event when the credential guard's verdict changes too (not on every poll of an OCP that
     # stays down: its message carries the time of each failure).
-    return _record_fault(upgrade, held, fault, wait, always_event=isinstance(exc, OcpCredentialsRefused))
+    return _record_fault(
+        upgrade, held, fault, wait, always_event=isinstance(exc, OcpCredentialsRefused), trace_id=exc.trace_id
+    )
 
 
 def _record_fault(
-    upgrade: Upgrade, held: lease.Lease, fault: str, wait: float | None = None, always_event: bool = False
+    upgrade: Upgrade,
+    held: lease.Lease,
+    fault: str,
+    wait: float | None = None,
+    always_event: bool = False,
+    trace_id: str | None = None,
 ) -> float:
     """Show the fault (an event when it starts), keep the state, and poll again after a backoff."""
     now = held.now()
@@ -320,7 +327,13 @@ def _record_fault(
             ocp_unreachable_since=upgrade.ocp_unreachable_since or now,
             next_poll_at=now + timedelta(seconds=delay),
         )
-    log.warning("Poll of upgrade %s: %s; next try in %.1fs", upgrade.pk, fault[:200], delay)
+    log.warning(
+        "Poll of upgrade %s: %s; next try in %.1fs",
+        upgrade.pk,
+        fault[:200],
+        delay,
+        extra={"trace_id": trace_id},
+    )
     return delay
 
 

@@ -27,7 +27,8 @@ def _keep_test_connection():
 
 
 @pytest.fixture
-def api_schema(_keep_test_connection, admin_user, make_upgrade):
+def api_schema(_keep_test_connection, admin_user, make_upgrade, redis_service):
+    """With the queue up (syncs are queued for workers), as in production."""
     pytest.token = Token.objects.create(user=admin_user).key
     make_upgrade(State.FAILED, steps=2, ocp_task_id=7, ocp_task_status="FAILED")
     make_upgrade(State.SUCCESSFUL)

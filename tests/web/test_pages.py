@@ -149,13 +149,17 @@ def test_operation_outcome_is_shown_inline(client, operator, make_upgrade):
     assert Upgrade.objects.get(pk=upgrade.pk).state == State.CLOSED
 
 
-def test_comment_and_sign_off_on_a_finished_upgrade(client, operator, make_upgrade):
-    upgrade = make_upgrade(steps=2, state=State.SUCCESSFUL)
+def test_comment_and_sign_off_on_a_finished_upgrade(client, operator, make_user, make_upgrade):
+    upgrade = make_upgrade(steps=2, state=State.SUCCESSFUL)  # requested by operator
     client.force_login(operator)
     html = client.post(reverse("comment", args=[upgrade.pk]), {"body": "<b>fine</b>"}, HTTP_HX_REQUEST="true")
     assert "&lt;b&gt;fine&lt;/b&gt;" in html.content.decode()
+    assert "a colleague does" in client.get(reverse("upgrade", args=[upgrade.pk])).content.decode()
+    client.force_login(make_user("colleague", "Operators"))
+    page = client.get(reverse("upgrade", args=[upgrade.pk])).content.decode()
+    assert "Sign off as reviewed" in page
     signed = client.post(reverse("sign_off", args=[upgrade.pk]), {"note": "ok"}, HTTP_HX_REQUEST="true")
-    assert signed.status_code == 200 and "Signed off by op" in signed.content.decode()
+    assert signed.status_code == 200 and "Signed off by colleague" in signed.content.decode()
     again = client.post(reverse("sign_off", args=[upgrade.pk]), {}, HTTP_HX_REQUEST="true")
     assert again.status_code == 409 and "Already signed off" in again.content.decode()
     assert client.get(reverse("history") + "?reviewed=no").context["upgrades"] == []
@@ -206,13 +210,13 @@ def test_history_rows_and_cluster_options_escape_ocp_text_with_a_fixed_number_of
                            from_version="<b>1</b>", to_version=package.full_version)  # fmt: skip
     client.force_login(viewer)
     client.get(reverse("history"))  # session and permission caches warm
-    with django_assert_num_queries(5):  # session, user, rows, the filter's clusters and sites
+    with django_assert_num_queries(6):  # session, user, rows, the filter's clusters and sites, the banner
         client.get(reverse("history"))
     with django_assert_num_queries(3):  # htmx fetches only the results: no filter form to fill
         hx(client, reverse("history"), hx_target="history-results")
     make_history(make_cluster, package, operator, 40)
     Upgrade.objects.filter(state=State.SUCCESSFUL).update(finished_at=Now())  # rows show "Took"
-    with django_assert_num_queries(5):  # 44 rows now, 43 with a duration
+    with django_assert_num_queries(6):  # 44 rows now, 43 with a duration
         html = client.get(reverse("history")).content.decode()
     for raw in ('<img src=x onerror="alert(1)">', "<script>site()</script>", "<b>1</b>"):
         assert raw not in html

@@ -111,6 +111,9 @@ def review_context(request, upgrade: Upgrade) -> dict:
     return {
         "comments": list(upgrade.comments.select_related("author")),
         "may_review": review.can_review(request.user),
+        "may_sign_off": review.may_sign_off(request.user, upgrade),
+        "comment_max": review.COMMENT_MAX_LENGTH,
+        "note_max": review.NOTE_MAX_LENGTH,
         "upgrade": upgrade,
     }
 
