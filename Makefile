@@ -20,7 +20,7 @@ ifeq ($(strip $(REDIS_URL)),)
 REDIS_PROC := redis
 endif
 
-.PHONY: run test lint format bench venv clean
+.PHONY: run test lint format bench chaos venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ format: $(STAMP)
 test: $(STAMP) lint
 	mkdir -p var
 	PROMETHEUS_MULTIPROC_DIR=$$(mktemp -d -t ocpdash-metrics-XXXXXX) OCPDASH_MANIFEST_STATIC=0 python -m pytest $(PYTEST_ARGS)
+
+# The engine's chaos test at full length (3 minutes of faults and kill -9s; `make test` runs 1).
+# OCPDASH_CHAOS_SEED=N replays a run.
+chaos: $(STAMP)
+	mkdir -p var
+	OCPDASH_MANIFEST_STATIC=0 OCPDASH_CHAOS_SECONDS=$${OCPDASH_CHAOS_SECONDS:-180} python -m pytest tests/upgrades/test_engine_hardening.py -k chaos $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	python -m bench $(BENCH_ARGS)
