@@ -166,6 +166,8 @@ OCPDASH_POLL_OVERDUE_GRACE = env_float("OCPDASH_POLL_OVERDUE_GRACE", 15.0)
 # repeated failed logins); after the first, one call at a time probes it, this many seconds apart.
 OCPDASH_AUTH_FAILURE_LIMIT = int(env_float("OCPDASH_AUTH_FAILURE_LIMIT", 3))
 OCPDASH_AUTH_PROBE_SECONDS = env_float("OCPDASH_AUTH_PROBE_SECONDS", 30.0)
+# The most one OCP reply may be (bytes): anything longer is not OCP's answer, and is not read on.
+OCPDASH_OCP_MAX_RESPONSE_BYTES = int(env_float("OCPDASH_OCP_MAX_RESPONSE_BYTES", 32 * 1024 * 1024))
 # Submission runs that end "try again later" in a row before the upgrade waits for an operator.
 OCPDASH_SUBMIT_MAX_ATTEMPTS = int(env_float("OCPDASH_SUBMIT_MAX_ATTEMPTS", 8))
 

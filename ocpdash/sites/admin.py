@@ -71,8 +71,23 @@ class OcpSiteForm(forms.ModelForm):
 @admin.register(OcpSite)
 class OcpSiteAdmin(admin.ModelAdmin):
     form = OcpSiteForm
-    list_display = ("name", "base_url", "auth_mode", "enabled", "from_environment", "last_sync_at")
-    readonly_fields = ("from_environment", "last_sync_at", "last_sync_error")
+    list_display = (
+        "name",
+        "base_url",
+        "ocp_version",
+        "auth_mode",
+        "enabled",
+        "from_environment",
+        "last_sync_at",
+    )
+    readonly_fields = (
+        "from_environment",
+        "ocp_version",
+        "ocp_version_checked_at",
+        "auth_refused_since",
+        "last_sync_at",
+        "last_sync_error",
+    )
 
 
 @admin.register(Cluster)

@@ -99,6 +99,7 @@ class OcpSite(models.Model):
         options = {
             "connect_timeout": settings.OCP_CONNECT_TIMEOUT,
             "read_timeout": settings.OCP_READ_TIMEOUT,
+            "max_response_bytes": settings.OCPDASH_OCP_MAX_RESPONSE_BYTES,
         }
         if guard:
             options["observer"] = CredentialGuard.for_site(self)

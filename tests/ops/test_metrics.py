@@ -75,6 +75,7 @@ def test_live_processes_come_from_heartbeats(scrape, beat_and_worker):
 
 
 def test_queue_depth_comes_from_redis(scrape, redis_service):
+    redis_service.client().delete("celery")  # whatever earlier tests queued without a worker
     redis_service.client().rpush("celery", b"{}")
     try:
         text = scrape()

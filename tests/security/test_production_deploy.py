@@ -1,6 +1,7 @@
 """Deployment: check --deploy knows where the encryption key is (review L8), and `make run` creates
 the demo logins only beside the bundled simulator (review M7)."""
 
+import os
 import subprocess
 import sys
 
@@ -26,10 +27,21 @@ def test_check_deploy_is_quiet_about_a_key_from_the_environment(tmp_path):
 
 
 def make_run_commands(**variables) -> str:
-    """What `make run` would do (make -n prints the recipe without running it)."""
+    """What `make run` would do (make -n prints the recipe without running it), from a shell that
+    sets none of the OCP variables (`make test`'s own make exports them to the tests)."""
     arguments = [f"{name}={value}" for name, value in variables.items()]
+    unset = (
+        "OCP_URL",
+        "OCP_USERNAME",
+        "OCP_PASSWORD",
+        "OCPDASH_DEMO_USERS",
+        "MAKEFLAGS",
+        "MAKELEVEL",
+        "MFLAGS",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     result = subprocess.run(["make", "-n", "run", *arguments], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, check=True)  # fmt: skip
+                            timeout=60, check=True, env=env)  # fmt: skip
     return result.stdout
 
 
