@@ -90,8 +90,40 @@ class OcpSiteAdmin(admin.ModelAdmin):
     )
 
 
+LABEL_RE = r"^[a-z0-9][a-z0-9._-]{0,39}$"
+
+
+class ClusterForm(forms.ModelForm):
+    """Only the labels are ocpdash's to edit; everything else comes from OCP."""
+
+    labels = forms.CharField(
+        required=False,
+        help_text="Comma-separated, e.g. production, emea (a-z, 0-9, . _ -; at most 40 characters each).",
+    )
+
+    class Meta:
+        model = Cluster
+        fields = ("labels",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["labels"] = ", ".join(self.instance.labels or [])
+
+    def clean_labels(self) -> list[str]:
+        import re
+
+        labels = [
+            part.strip().lower() for part in (self.cleaned_data["labels"] or "").split(",") if part.strip()
+        ]
+        bad = [label for label in labels if not re.match(LABEL_RE, label)]
+        if bad:
+            raise forms.ValidationError(f"Not a label: {', '.join(bad)}.")
+        return sorted(set(labels))
+
+
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
+    form = ClusterForm
     list_display = (
         "name",
         "site",
@@ -101,11 +133,12 @@ class ClusterAdmin(admin.ModelAdmin):
         "cluster_type",
         "architecture",
         "zone_count",
+        "labels",
         "last_synced_at",
     )
     list_filter = ("site", "status", "cluster_type", "architecture")
     search_fields = ("name", "version")
-    readonly_fields = [f.name for f in Cluster._meta.fields]
+    readonly_fields = [f.name for f in Cluster._meta.fields if f.name != "labels"]
 
     def has_add_permission(self, request):
         return False  # clusters come from OCP

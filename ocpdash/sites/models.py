@@ -184,6 +184,8 @@ class Cluster(models.Model):
     zone_count = models.PositiveIntegerField(default=0)
     server_count = models.PositiveIntegerField(default=0)
     zones = models.JSONField(default=list, blank=True, help_text="Zones with their servers, from OCP")
+    # ocpdash's own tags (e.g. "production"): approval policies and notifications can be scoped by them.
+    labels = models.JSONField(default=list, blank=True, help_text='Labels such as ["production", "emea"]')
     present_in_ocp = models.BooleanField(default=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
 
@@ -199,6 +201,9 @@ class Cluster(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status == "RUNNING"
+
+    def has_label(self, label: str) -> bool:
+        return label in (self.labels or [])
 
     @property
     def platform(self):
