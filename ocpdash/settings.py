@@ -308,3 +308,28 @@ OCPDASH_METRICS_TOKEN = env_str("OCPDASH_METRICS_TOKEN")
 # host, emptied when the host's processes start (`make run` does).
 PROMETHEUS_MULTIPROC_DIR = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus"))
 os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
+
+# --- RPM catalog: where the files are kept, limits, uploads to OCP (ocpdash.catalog) ---
+# The RPMs go through Django's storage API under the "rpms" alias: a folder under var/ by default;
+# any storage backend (django-storages' S3Storage for S3-compatible object storage, say) through
+# OCPDASH_RPM_STORAGE_BACKEND and its options as a JSON object (README, "RPM catalog").
+import json as _json  # noqa: E402
+
+OCPDASH_RPM_STORAGE_DIR = env_str("OCPDASH_RPM_STORAGE_DIR") or str(VAR_DIR / "rpms")
+try:
+    _rpm_storage_options = _json.loads(env_str("OCPDASH_RPM_STORAGE_OPTIONS") or "null")
+except ValueError as _exc:
+    raise RuntimeError(f"OCPDASH_RPM_STORAGE_OPTIONS is not a JSON object: {_exc}") from None
+STORAGES["rpms"] = {
+    "BACKEND": env_str("OCPDASH_RPM_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": _rpm_storage_options if _rpm_storage_options is not None else {"location": OCPDASH_RPM_STORAGE_DIR},
+}
+# The largest RPM the catalog takes (admin upload, catalog_import from a folder or a URL).
+OCPDASH_RPM_MAX_BYTES = int(env_float("OCPDASH_RPM_MAX_BYTES", 4 * 1024**3))
+# Seconds a download by URL (catalog_import) may wait for the server: to connect, then per read.
+OCPDASH_RPM_DOWNLOAD_TIMEOUT = env_float("OCPDASH_RPM_DOWNLOAD_TIMEOUT", 60.0)
+# Uploads to OCP: how long OCP may take to answer once the file is sent, how many tries a
+# connection that breaks gets, and how long one upload job may run.
+OCPDASH_PACKAGE_UPLOAD_READ_TIMEOUT = env_float("OCPDASH_PACKAGE_UPLOAD_READ_TIMEOUT", 600.0)
+OCPDASH_PACKAGE_UPLOAD_MAX_ATTEMPTS = int(env_float("OCPDASH_PACKAGE_UPLOAD_MAX_ATTEMPTS", 3))
+OCPDASH_PACKAGE_UPLOAD_TIME_LIMIT = env_float("OCPDASH_PACKAGE_UPLOAD_TIME_LIMIT", 3600.0)

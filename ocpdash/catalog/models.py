@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from ocpdash.ocp.rpm import RpmNameError, parse_rpm_filename
 from ocpdash.ocp.versions import ObVersion
@@ -39,6 +41,13 @@ class RpmPackage(models.Model):
         help_text="The oceanbase_upgrade_dep.yml this RPM carries, if known. OCP computes the upgrade "
         "path from the target RPM's own file, so the pre-check uses it instead of the bundled upstream file.",
     )
+    # The RPM itself, in the "rpms" storage (ocpdash.catalog.storage), and what reading it showed.
+    stored_file = models.CharField(max_length=300, blank=True, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verification = models.JSONField(default=dict, blank=True, editable=False)
+    upgrade_dep_path = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="Where the dependency file sits in the RPM."
+    )
     enabled = models.BooleanField(default=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -72,3 +81,142 @@ class RpmPackage(models.Model):
     @property
     def ob_version(self) -> ObVersion:
         return ObVersion.parse(self.full_version)
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.stored_file)
+
+
+class Presence(models.TextChoices):
+    """Whether an OCP site has a catalog package, by file name; the SHA-1 OCP reports is compared
+    with ours when we know ours."""
+
+    PRESENT = "present", "present"
+    MISSING = "missing", "missing"
+    DIFFERENT = "different", "different file"
+
+
+class SitePresence(models.Model):
+    """One catalog package at one OCP site, as OCP's package list last showed it (presence.py)."""
+
+    package = models.ForeignKey(RpmPackage, on_delete=models.CASCADE, related_name="presences")
+    site = models.ForeignKey("sites.OcpSite", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=Presence.choices)
+    ocp_package_id = models.BigIntegerField(null=True, blank=True)
+    ocp_sha1 = models.CharField(max_length=40, blank=True)
+    ocp_size = models.BigIntegerField(null=True, blank=True)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["package", "site"], name="presence_once_per_site")]
+
+    def __str__(self) -> str:
+        return f"{self.package} at {self.site_id}: {self.state}"
+
+    @property
+    def sha1_compared(self) -> bool:
+        return bool(self.ocp_sha1 and self.package.sha1)
+
+
+class UploadState(models.TextChoices):
+    """An upload of a catalog file to one OCP site (uploading.py has its transitions)."""
+
+    QUEUED = "queued", "queued"
+    SENDING = "sending", "sending"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+ACTIVE_UPLOAD_STATES = (UploadState.QUEUED, UploadState.SENDING)
+TERMINAL_UPLOAD_STATES = (UploadState.DONE, UploadState.FAILED)
+
+
+class UploadOutcome(models.TextChoices):
+    UPLOADED = "uploaded", "uploaded"
+    ALREADY_THERE = "already_there", "already in OCP"
+    REFUSED = "refused", "refused"
+    ERROR = "error", "error"
+
+
+class PackageUpload(models.Model):
+    """A catalog admin's request to put a package's file on an OCP site, and how it went."""
+
+    package = models.ForeignKey(RpmPackage, on_delete=models.PROTECT, related_name="uploads")
+    site = models.ForeignKey("sites.OcpSite", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=UploadState.choices, default=UploadState.QUEUED)
+    outcome = models.CharField(max_length=16, choices=UploadOutcome.choices, blank=True)
+    message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    bytes_sent = models.BigIntegerField(default=0)
+    total_bytes = models.BigIntegerField(default=0)
+    ocp_package_id = models.BigIntegerField(null=True, blank=True)
+    ocp_sha1 = models.CharField(max_length=40, blank=True)
+    # One worker at a time sends the file: the lease is renewed as bytes go out (uploading.py).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["package", "site"],
+                condition=Q(state__in=ACTIVE_UPLOAD_STATES),
+                name="one_active_upload_per_site",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Upload #{self.pk} of {self.package} to {self.site}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_UPLOAD_STATES
+
+    @property
+    def percent(self) -> int:
+        if not self.total_bytes:
+            return 100 if self.state == UploadState.DONE else 0
+        return min(100, int(self.bytes_sent * 100 / self.total_bytes))
+
+
+class CatalogEvent(models.Model):
+    """Append-only history of the catalog: files stored, uploads asked for, OCP's answers."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File stored"
+        REFUSED = "refused", "File refused"
+        UPLOAD = "upload", "Upload"
+        ERROR = "error", "Error"
+        PRESENCE = "presence", "Presence in OCP"
+
+    package = models.ForeignKey(RpmPackage, on_delete=models.CASCADE, related_name="events")
+    upload = models.ForeignKey(
+        PackageUpload, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    site = models.ForeignKey(
+        "sites.OcpSite", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.get_username() if self.actor_id else "ocpdash"
