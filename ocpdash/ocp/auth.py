@@ -65,8 +65,10 @@ class AkSkAuth(AuthBase):
         body = r.body
         if isinstance(body, str):
             body = body.encode("utf-8")
-        elif body is not None and not isinstance(body, bytes):
-            raise ValueError("AK/SK signing needs the request body in memory (bytes), not a stream.")
+        elif body is not None and not isinstance(body, bytes) and not hasattr(body, "content_md5"):
+            raise ValueError(
+                "AK/SK signing needs the request body as bytes, or a stream that digests itself."
+            )
         signature = sign_request(
             r.method or "GET",
             host,
@@ -105,8 +107,11 @@ def java_url_encode(text: str) -> str:
     return "".join(out)
 
 
-def content_md5(body: bytes | None) -> str:
-    """Upper-case hex MD5 of the raw body, or ``""`` when there is no body."""
+def content_md5(body) -> str:
+    """Upper-case hex MD5 of the raw body, or ``""`` when there is no body. A streamed body
+    (:class:`ocpdash.ocp.multipart.MultipartFile`) digests itself."""
+    if hasattr(body, "content_md5"):
+        return body.content_md5()
     if not body:
         return ""
     return hashlib.md5(body, usedforsecurity=False).hexdigest().upper().rjust(32, "0")

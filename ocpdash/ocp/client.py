@@ -20,6 +20,7 @@ import requests
 
 from . import transport
 from .errors import OcpError, OcpMalformedReply, OcpNotFound, OcpRefused, OcpUnreachable
+from .multipart import MultipartFile
 from .parsing import obj, opt_int, opt_obj, parse_datetime
 from .types import (
     Cluster,
@@ -246,12 +247,24 @@ class OcpClient:
         return self._parse_each(SoftwarePackage.from_json, rows, "/software-packages")
 
     def upload_package(
-        self, file_name: str, fileobj: IO[bytes] | bytes, *, read_timeout: float | None = None
+        self,
+        file_name: str,
+        fileobj: IO[bytes] | bytes,
+        *,
+        read_timeout: float | None = None,
+        size: int | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> SoftwarePackage:
-        """``POST /software-packages`` as multipart field ``file``; not retried."""
-        files = {"file": (file_name, fileobj, "application/octet-stream")}
+        """``POST /software-packages`` as multipart field ``file``; not retried. A file object is
+        streamed from its position (never read into memory); ``progress`` hears its bytes sent."""
         timeout = (self.timeout[0], read_timeout or max(self.timeout[1], 120.0))
-        data = self._data("POST", "/software-packages", files=files, timeout=timeout)
+        if isinstance(fileobj, (bytes, bytearray)):
+            files = {"file": (file_name, fileobj, "application/octet-stream")}
+            data = self._data("POST", "/software-packages", files=files, timeout=timeout)
+        else:
+            body = MultipartFile("file", file_name, fileobj, size=size, progress=progress)
+            headers = {"Content-Type": body.content_type}
+            data = self._data("POST", "/software-packages", data=body, headers=headers, timeout=timeout)
         return self._parse(SoftwarePackage.from_json, data, "/software-packages")
 
     # --- upgrade -----------------------------------------------------------------------------
