@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import email.policy
 import json
@@ -20,6 +21,7 @@ from ocpdash.simulator.envelope import (
     page_of,
     sort_items,
 )
+from ocpdash.simulator.packages import PackageFileError, read_uploaded_rpm
 from ocpdash.simulator.state import Simulator
 
 # OCP builds: 4.2.2's is the one the brief gives; the others are invented (no public source).
@@ -177,9 +179,16 @@ def list_packages(sim: Simulator, req: Request) -> Reply:
 
 @route("POST", "/api/v2/software-packages")
 def upload_package(sim: Simulator, req: Request) -> Reply:
+    """Multipart ``file`` (§4.3). An RPM is read as OCP reads it: header and digests checked, its
+    ``oceanbase_upgrade_dep.yml`` kept with the package (400 PKG10006 when it cannot be read). Only
+    the size and SHA-1 of the bytes are kept, never the bytes."""
     require_write(req.user)
     file_name, content = _multipart_file(req)
-    return Reply(data=sim.add_package(file_name, content, req.now).to_json())
+    try:
+        dep_yaml = read_uploaded_rpm(file_name, content)
+    except PackageFileError as exc:
+        raise bad_request(str(exc), "PKG10006") from None
+    return Reply(data=sim.add_package(file_name, content, req.now, dep_yaml).to_json())
 
 
 @route("DELETE", r"/api/v2/software-packages/(?P<id>\d+)")
@@ -189,19 +198,55 @@ def delete_package(sim: Simulator, req: Request) -> Reply:
     return Reply(has_data=False)
 
 
-def _multipart_file(req: Request) -> tuple[str, bytes]:
+def _multipart_file(req: Request) -> tuple[str, memoryview]:
+    """The ``file`` part of a multipart body: its file name and a view of its bytes (not a copy:
+    an RPM is hundreds of megabytes)."""
     ctype = req.headers.get("content-type", "")
     if not ctype.lower().startswith("multipart/form-data"):
         raise bad_request("Upload the package as multipart/form-data with a 'file' field.")
-    raw = f"Content-Type: {ctype}\r\nMIME-Version: 1.0\r\n\r\n".encode() + req.body
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "file":
-            name = part.get_filename()
-            if not name:
+    boundary = _boundary(ctype)
+    body = req.body
+    delimiter = b"--" + boundary
+    position = body.find(delimiter)
+    while position != -1:
+        head_start = position + len(delimiter)
+        if body[head_start : head_start + 2] == b"--":
+            break  # the closing delimiter
+        head_end = body.find(b"\r\n\r\n", head_start)
+        if head_end == -1:
+            break
+        data_end = body.find(b"\r\n" + delimiter, head_end + 4)
+        if data_end == -1:
+            raise bad_request("The multipart body ends before its closing boundary.")
+        disposition = _part_disposition(body[head_start:head_end])
+        if disposition.get("name") == "file":
+            if not disposition.get("filename"):
                 raise bad_request("The 'file' part has no file name.")
-            return name, part.get_payload(decode=True) or b""
+            return disposition["filename"], memoryview(body)[head_end + 4 : data_end]
+        position = data_end + 2
     raise bad_request("file parameter is missing")
+
+
+def _boundary(ctype: str) -> bytes:
+    message = email.message.Message(policy=email.policy.HTTP)
+    message["Content-Type"] = ctype
+    boundary = message.get_param("boundary")
+    if not isinstance(boundary, str) or not boundary:
+        raise bad_request("The multipart Content-Type has no boundary.")
+    return boundary.encode("latin-1")
+
+
+def _part_disposition(head: bytes) -> dict[str, str]:
+    """The Content-Disposition parameters of one part's headers (name, filename)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        head.lstrip(b"\r\n") + b"\r\n\r\n"
+    )
+    found = {}
+    for key in ("name", "filename"):
+        value = message.get_param(key, header="content-disposition")
+        if isinstance(value, str):
+            found[key] = value
+    return found
 
 
 # -- tasks --------------------------------------------------------------------------------------

@@ -3,15 +3,20 @@
 OCP's package list holds OBProxy, OCP agent and backup agent RPMs next to the OceanBase server
 ones, so the simulator parses names itself (``ocpdash/ocp/rpm.py`` accepts OceanBase server names
 only). A package may carry its own upgrade dependency file (``dep_yaml``): OCP reads the one inside
-the target RPM first (ocp-api.md §5.2).
+the target RPM first (ocp-api.md §5.2), and parses it out of the RPM when it is uploaded.
+
+Uploaded RPMs are read with ``ocpdash.catalog.rpmread`` (pure Python, no Django), the same reader the
+catalog checks files with.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 
+from ocpdash.catalog.rpmread import LEAD_MAGIC, RpmReadError, read_rpm
 from ocpdash.ocp.upgrade_path import DepSource, graph_from_text
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.simulator.envelope import format_time
@@ -38,6 +43,10 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}\.rpm$")
 
 class PackageNameError(ValueError):
     pass
+
+
+class PackageFileError(ValueError):
+    """An uploaded RPM OCP could not parse (PKG10006)."""
 
 
 @dataclass(frozen=True)
@@ -133,3 +142,72 @@ def new_package(
         digest, size = hashlib.sha1(content, usedforsecurity=False).hexdigest(), len(content)
     source = graph_from_text(dep_yaml, f"oceanbase_upgrade_dep.yml in {file_name}") if dep_yaml else None
     return Package(package_id, file_name, size, digest, now, dep_yaml, source)
+
+
+def read_uploaded_rpm(file_name: str, content: bytes | memoryview) -> str | None:
+    """Read an uploaded file as OCP does: an RPM must be readable, match its digests and its file
+    name, and carry a valid dependency file if any; its ``oceanbase_upgrade_dep.yml`` text is
+    returned (None without one). Bytes that are not an RPM at all (no RPM lead) are taken as they
+    are: clients' tests upload placeholders. PackageFileError otherwise."""
+    if bytes(content[: len(LEAD_MAGIC)]) != LEAD_MAGIC:
+        return None
+    try:
+        found = read_rpm(_MemoryFile(content))
+    except RpmReadError as exc:
+        raise PackageFileError(f"Failed to parse the package {file_name}: {exc.message}") from None
+    try:
+        parts = split_rpm_name(file_name)
+    except PackageNameError as exc:
+        raise PackageFileError(f"Failed to parse the package {file_name}: {exc}") from None
+    named = (
+        parts.name,
+        parts.version,
+        f"{parts.build}.{parts.dist}" if parts.dist else parts.build,
+        parts.arch,
+    )
+    if (found.name, found.version, found.release, found.arch) != named:
+        raise PackageFileError(
+            f"Failed to parse the package {file_name}: its header says "
+            f"{found.name}-{found.version}-{found.release}.{found.arch}."
+        )
+    if not found.dep_text:
+        return None
+    try:
+        graph_from_text(found.dep_text, f"oceanbase_upgrade_dep.yml in {file_name}")
+    except ValueError as exc:
+        raise PackageFileError(str(exc)) from None
+    return found.dep_text
+
+
+class _MemoryFile(io.RawIOBase):
+    """A read-only, seekable file over bytes or a memoryview, without copying them."""
+
+    def __init__(self, data: bytes | memoryview) -> None:
+        self._data = memoryview(data)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._data)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        chunk = self._data[self._pos : self._pos + len(buffer)]
+        buffer[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else self._pos + size
+        chunk = self._data[self._pos : end].tobytes()
+        self._pos += len(chunk)
+        return chunk
