@@ -8,12 +8,13 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ocpdash.catalog.models import RpmPackage
+from ocpdash.catalog.models import CatalogEvent, PackageUpload, Presence, RpmPackage
 from ocpdash.core import site_rules
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, Comment, Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.operations import step_operations, task_operations
 from ocpdash.upgrades.options import MODES, UpgradeOptions
+from ocpdash.upgrades.params import parse_id
 from ocpdash.upgrades.review import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
 
 HEX40 = r"^[0-9a-fA-F]{40}$"
@@ -129,20 +130,38 @@ class SyncQueuedSerializer(serializers.Serializer):
     queued = serializers.ListField(child=serializers.CharField(), help_text="The sites being synced")
 
 
+class PresenceSerializer(serializers.Serializer):
+    site = serializers.CharField(source="site.name")
+    state = serializers.ChoiceField(choices=Presence.choices, help_text="In OCP's package list at that site")
+    ocp_package_id = serializers.IntegerField(allow_null=True)
+    ocp_sha1 = serializers.CharField(help_text="OCP's SHA-1 of its file (compared with ours)")
+    checked_at = serializers.DateTimeField()
+
+
 class PackageSerializer(serializers.ModelSerializer):
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     full_version = serializers.CharField(read_only=True)
     size = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     sha1 = serializers.RegexField(HEX40, required=False, allow_blank=True)
     sha256 = serializers.RegexField(HEX64, required=False, allow_blank=True)
+    has_file = serializers.BooleanField(read_only=True, help_text="The RPM itself is in the catalog")
+    verification = serializers.DictField(read_only=True, help_text="Its header and the checks it passed")
+    has_dependency_file = serializers.SerializerMethodField()
+    sites = PresenceSerializer(source="presences", many=True, read_only=True)
 
     class Meta:
         model = RpmPackage
         fields = [
             "id", "file_name", "name", "version", "build", "full_version", "dist", "arch",
             "size", "sha1", "sha256", "notes", "enabled", "added_by", "added_at",
+            "has_file", "verified_at", "verification", "has_dependency_file", "upgrade_dep_path", "sites",
         ]  # fmt: skip
-        read_only_fields = ["name", "version", "build", "dist", "arch", "added_by", "added_at"]
+        read_only_fields = ["name", "version", "build", "dist", "arch", "added_by", "added_at", "verified_at",
+                            "upgrade_dep_path"]  # fmt: skip
+
+    @extend_schema_field(serializers.BooleanField(help_text="The RPM carries an oceanbase_upgrade_dep.yml"))
+    def get_has_dependency_file(self, package: RpmPackage) -> bool:
+        return bool(package.upgrade_dep_file)
 
     def validate_file_name(self, file_name: str) -> str:
         """Fixed once created: upgrades and their history name the package by it (review L5)."""
@@ -151,6 +170,55 @@ class PackageSerializer(serializers.ModelSerializer):
                 "A package's file name cannot change once created; add the other RPM as a new package."
             )
         return file_name
+
+    def validate(self, attrs: dict) -> dict:
+        """A stored file's size and checksums are what reading it showed, not editable."""
+        if self.instance is not None and self.instance.has_file:
+            for name in ("size", "sha1", "sha256"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    message = "Measured from the stored RPM; it cannot be changed."
+                    raise serializers.ValidationError({name: message})
+        return attrs
+
+
+class PackageFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The RPM; its file name is the package's")
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    site = serializers.CharField(max_length=100, help_text="OCP site id or name")
+
+    def validate_site(self, value: str) -> OcpSite:
+        lookup = {"pk": parse_id(value)} if parse_id(value) is not None else {"name": value}
+        site = OcpSite.objects.filter(**lookup).first()
+        if site is None:
+            raise serializers.ValidationError(f"No OCP site {value!r}.")
+        return site
+
+
+class CatalogEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name", read_only=True)
+
+    class Meta:
+        model = CatalogEvent
+        fields = ["created_at", "kind", "actor", "message"]
+
+
+class PackageUploadSerializer(serializers.ModelSerializer):
+    file_name = serializers.CharField(source="package.file_name", read_only=True)
+    site = serializers.CharField(source="site.name", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    percent = serializers.IntegerField(read_only=True)
+    events = CatalogEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PackageUpload
+        fields = [
+            "id", "package", "file_name", "site", "state", "outcome", "message", "attempts",
+            "bytes_sent", "total_bytes", "percent", "ocp_package_id", "ocp_sha1", "requested_by",
+            "created_at", "started_at", "finished_at", "events",
+        ]  # fmt: skip
+        read_only_fields = fields
 
 
 class UpgradeRequestSerializer(serializers.Serializer):

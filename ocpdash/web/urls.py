@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from ocpdash.catalog import views as catalog
 from ocpdash.core.access import viewers_only
 from ocpdash.upgrades.params import IdConverter
 from ocpdash.web.views import actions, clusters, dashboard, history, upgrades
@@ -22,6 +23,10 @@ urlpatterns = [
     path("upgrades/<id:pk>/sign-off/", actions.sign_off, name="sign_off"),
     path("history/", history.history, name="history"),
     path("history.csv", history.history_csv, name="history_csv"),
+    path("catalog/", catalog.catalog_page, name="catalog"),
+    path("catalog/refresh/", catalog.refresh, name="catalog_refresh"),
+    path("catalog/<id:pk>/upload/", catalog.start_upload, name="catalog_start_upload"),
+    path("catalog/uploads/<id:pk>/", catalog.upload_page, name="catalog_upload"),
 ]
 
 # Every page needs the view permission (a role), as in the API: ocpdash.core.access.

@@ -7,13 +7,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from ocpdash.api import serializers as s
 from ocpdash.api.permissions import ActionPermission
 from ocpdash.api.views.base import ApiViewSet
-from ocpdash.catalog.models import RpmPackage
+from ocpdash.catalog.intake import RpmRefused, keep
+from ocpdash.catalog.models import PackageUpload, RpmPackage
+from ocpdash.catalog.uploading import UploadNotAllowed, request_upload
 from ocpdash.sites.guard import resume
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades import enqueue
@@ -102,9 +105,10 @@ class PackageViewSet(
     mixins.UpdateModelMixin,
     ApiViewSet,
 ):
-    """The RPM catalog. Everyone reads; catalog admins add, change and disable packages."""
+    """The RPM catalog. Everyone reads; catalog admins add RPMs (by name, or the file itself: read,
+    checked and stored), change and disable packages, and upload them to OCP sites."""
 
-    queryset = RpmPackage.objects.select_related("added_by")
+    queryset = RpmPackage.objects.select_related("added_by").prefetch_related("presences__site")
     serializer_class = s.PackageSerializer
     action_perms = {
         "list": PACKAGE_VIEW,
@@ -113,6 +117,9 @@ class PackageViewSet(
         "update": ["catalog.change_rpmpackage"],
         "partial_update": ["catalog.change_rpmpackage"],
         "disable": ["catalog.change_rpmpackage"],
+        "file": ["catalog.add_rpmpackage", "catalog.change_rpmpackage"],
+        "upload": ["catalog.change_rpmpackage"],
+        "uploads": PACKAGE_VIEW,
     }
 
     def filter_queryset(self, queryset):
@@ -139,3 +146,49 @@ class PackageViewSet(
         RpmPackage.objects.filter(pk=package.pk).update(enabled=False)
         package.refresh_from_db()
         return Response(s.PackageSerializer(package).data, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        request={"multipart/form-data": s.PackageFileSerializer}, responses={201: s.PackageSerializer}
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
+    def file(self, request):
+        """Add an RPM file (multipart ``file``): its header, digests and upgrade dependency file are
+        checked, then it is kept; a name-only package of the same file name gets the file."""
+        data = _valid(s.PackageFileSerializer, request)
+        upload = data["file"]
+        try:
+            package, new = keep(upload, upload.name, request.user)
+        except RpmRefused as exc:
+            raise ValidationError({"file": [exc.message]}) from None
+        package = self.get_queryset().get(pk=package.pk)
+        return Response(s.PackageSerializer(package).data, status=201 if new else 200)
+
+    @extend_schema(request=s.UploadRequestSerializer, responses={202: s.PackageUploadSerializer})
+    @action(detail=True, methods=["post"])
+    def upload(self, request, pk=None):
+        """Upload the package's RPM to an OCP site (a worker sends it, after looking at OCP's list:
+        never twice). 202 with the upload; the one under way if there is one."""
+        package = self.get_object()
+        site = _valid(s.UploadRequestSerializer, request)["site"]
+        try:
+            upload, _ = request_upload(request.user, package, site)
+        except UploadNotAllowed as exc:
+            if exc.status == 403:
+                raise PermissionDenied(exc.message) from None
+            raise ValidationError({"site": [exc.message]}) from None
+        return Response(s.PackageUploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=s.PackageUploadSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def uploads(self, request, pk=None):
+        """The package's uploads to OCP, newest first (at most 50), with their history."""
+        package = self.get_object()
+        rows = PackageUpload.objects.filter(package=package).select_related("package", "site", "requested_by")
+        rows = rows.prefetch_related("events__actor")[:50]
+        return Response(s.PackageUploadSerializer(rows, many=True).data)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

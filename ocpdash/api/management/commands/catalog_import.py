@@ -1,36 +1,26 @@
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from ocpdash.api.cli import add_user_argument, get_user
-from ocpdash.catalog.models import RpmPackage
-from ocpdash.ocp.rpm import RpmNameError, parse_rpm_filename
-
-
-def file_digests(path: Path) -> tuple[int, str, str]:
-    sha1, sha256 = hashlib.sha1(usedforsecurity=False), hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            size += len(chunk)
-            sha1.update(chunk)
-            sha256.update(chunk)
-    return size, sha1.hexdigest(), sha256.hexdigest()
+from ocpdash.catalog.fetch import downloaded, is_url, shown
+from ocpdash.catalog.intake import RpmRefused, keep
 
 
 class Command(BaseCommand):
     help = (
-        "Register OceanBase RPMs in the catalog from a folder (every *.rpm in it) or from a list file "
-        "(one path per line), with size, SHA-1 and SHA-256. Bad file names are refused, naming the wrong "
-        "part."
+        "Add OceanBase RPMs to the catalog: every *.rpm of a folder, one RPM file or URL, or a list "
+        "file (one path, relative to the list, or http(s) URL per line; # starts a comment). Each file "
+        "is read and checked (header against the file name, digests, its oceanbase_upgrade_dep.yml) "
+        "and kept for uploads to OCP; refused files say why."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("source", help="A folder of RPMs, or a text file listing RPM paths")
+        parser.add_argument(
+            "source", help="A folder of RPMs, an RPM file or URL, or a text file listing them"
+        )
         add_user_argument(parser)
         parser.add_argument("--notes", default="", help="Notes for every new package")
 
@@ -38,42 +28,49 @@ class Command(BaseCommand):
         user = get_user(options["user"])
         if not user.has_perm("catalog.add_rpmpackage"):
             raise CommandError(f"{user} may not add packages to the catalog (Catalog admins role needed).")
-        paths = self.paths(Path(options["source"]))
+        sources = self.sources(options["source"])
         refused = 0
-        for path in paths:
+        for source in sources:
             try:
-                parse_rpm_filename(path.name)
-            except RpmNameError as exc:
+                self.add(source, user, options["notes"])
+            except RpmRefused as exc:
                 refused += 1
-                self.stderr.write(f"refused {path.name}: {exc.part}: {exc.message}")
-                continue
-            self.register(path, user, options["notes"])
+                self.stderr.write(f"refused {self.label(source)}: {exc.message}")
         if refused:
-            raise CommandError(f"{refused} of {len(paths)} files refused.")
+            raise CommandError(f"{refused} of {len(sources)} files refused.")
 
-    def paths(self, source: Path) -> list[Path]:
-        if source.is_dir():
-            return sorted(p for p in source.iterdir() if p.is_file() and p.suffix == ".rpm")
-        if source.is_file():
-            lines = [line.strip() for line in source.read_text().splitlines()]
-            paths = [(source.parent / line) for line in lines if line and not line.startswith("#")]
-            missing = [str(p) for p in paths if not p.is_file()]
+    def sources(self, source: str) -> list[Path | str]:
+        if is_url(source):
+            return [source]
+        path = Path(source)
+        if path.is_dir():
+            return sorted(p for p in path.iterdir() if p.is_file() and p.suffix == ".rpm")
+        if path.is_file() and path.suffix == ".rpm":
+            return [path]
+        if path.is_file():
+            lines = [line.strip() for line in path.read_text().splitlines()]
+            entries = [line for line in lines if line and not line.startswith("#")]
+            found = [line if is_url(line) else path.parent / line for line in entries]
+            missing = [str(p) for p in found if isinstance(p, Path) and not p.is_file()]
             if missing:
                 raise CommandError("Not found: " + ", ".join(missing))
-            return paths
-        raise CommandError(f"{source} is neither a folder nor a list file.")
+            return found
+        raise CommandError(f"{source} is neither a folder, an RPM, a URL nor a list file.")
 
-    def register(self, path: Path, user, notes: str) -> None:
-        size, sha1, sha256 = file_digests(path)
-        with transaction.atomic():
-            package = RpmPackage.objects.filter(file_name=path.name).first()
-            if package is None:
-                RpmPackage.objects.create(
-                    file_name=path.name, size=size, sha1=sha1, sha256=sha256, notes=notes, added_by=user
-                )
-                self.stdout.write(f"added {path.name} ({size} bytes, sha256 {sha256})")
-            elif package.sha256 and package.sha256 != sha256:
-                raise CommandError(f"{path.name} is already registered with a different SHA-256.")
-            else:
-                RpmPackage.objects.filter(pk=package.pk).update(size=size, sha1=sha1, sha256=sha256)
-                self.stdout.write(f"updated {path.name} ({size} bytes, sha256 {sha256})")
+    @staticmethod
+    def label(source: Path | str) -> str:
+        return source.name if isinstance(source, Path) else shown(source)
+
+    def add(self, source: Path | str, user, notes: str) -> None:
+        if isinstance(source, Path):
+            with source.open("rb") as handle:
+                package, new = keep(handle, source.name, user, notes=notes)
+        else:
+            with downloaded(source) as (file_name, handle):
+                package, new = keep(handle, file_name, user, notes=notes)
+        dep = ", with its own upgrade dependency file" if package.upgrade_dep_file else ""
+        what = "added" if new else "updated"
+        self.stdout.write(
+            f"{what} {package.file_name} ({package.size} bytes, sha256 {package.sha256}, "
+            f"header and digests verified{dep})"
+        )
