@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ocpdash.web",
     "ocpdash.api",
     "ocpdash.ops",
+    "ocpdash.notify",
 ]
 
 MIDDLEWARE = [
@@ -308,6 +309,50 @@ OCPDASH_METRICS_TOKEN = env_str("OCPDASH_METRICS_TOKEN")
 # host, emptied when the host's processes start (`make run` does).
 PROMETHEUS_MULTIPROC_DIR = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus"))
 os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
+
+# --- Notifications (ocpdash.notify; README "Notifications") ---
+# Links in messages point here (the address users open ocpdash at).
+OCPDASH_BASE_URL = env_str("OCPDASH_BASE_URL", "http://127.0.0.1:8000")
+# An active upgrade whose OCP has not answered for this long is notified (once per outage).
+OCPDASH_NOTIFY_UNREACHABLE_MINUTES = env_float("OCPDASH_NOTIFY_UNREACHABLE_MINUTES", 10.0)
+# Attempts per delivery (network errors, 5xx, 429 and a bot's "too fast" are tried again), with
+# exponential backoff from RETRY_BASE seconds up to RETRY_MAX, and jitter.
+OCPDASH_NOTIFY_MAX_ATTEMPTS = int(env_float("OCPDASH_NOTIFY_MAX_ATTEMPTS", 10))
+OCPDASH_NOTIFY_RETRY_BASE = env_float("OCPDASH_NOTIFY_RETRY_BASE", 10.0)
+OCPDASH_NOTIFY_RETRY_MAX = env_float("OCPDASH_NOTIFY_RETRY_MAX", 1800.0)
+# Seconds, on every request to a webhook or bot.
+OCPDASH_NOTIFY_CONNECT_TIMEOUT = env_float("OCPDASH_NOTIFY_CONNECT_TIMEOUT", 3.0)
+OCPDASH_NOTIFY_READ_TIMEOUT = env_float("OCPDASH_NOTIFY_READ_TIMEOUT", 10.0)
+# How long a worker holds a delivery while sending it (at least its longest send, the timeouts above
+# or EMAIL_TIMEOUT, plus 2 s).
+OCPDASH_NOTIFY_LEASE_SECONDS = env_float("OCPDASH_NOTIFY_LEASE_SECONDS", 60.0)
+# Recovery: a pending delivery due this long ago, and not held, lost its message: queued again.
+OCPDASH_NOTIFY_RECOVER_INTERVAL = env_float("OCPDASH_NOTIFY_RECOVER_INTERVAL", 30.0)
+OCPDASH_NOTIFY_OVERDUE_GRACE = env_float("OCPDASH_NOTIFY_OVERDUE_GRACE", 30.0)
+OCPDASH_NOTIFY_CHECK_INTERVAL = env_float("OCPDASH_NOTIFY_CHECK_INTERVAL", 60.0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notify-recover": {
+            "task": "ocpdash.notify.tasks.recover",
+            "schedule": OCPDASH_NOTIFY_RECOVER_INTERVAL,
+        },
+        "notify-ocp-unreachable": {
+            "task": "ocpdash.notify.tasks.check_unreachable",
+            "schedule": OCPDASH_NOTIFY_CHECK_INTERVAL,
+        },
+    }
+)
+# Email channels: Django's mail, printed to the console unless a backend is configured.
+EMAIL_BACKEND = env_str("OCPDASH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("OCPDASH_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_float("OCPDASH_EMAIL_PORT", 25))
+EMAIL_HOST_USER = env_str("OCPDASH_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("OCPDASH_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("OCPDASH_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("OCPDASH_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_float("OCPDASH_EMAIL_TIMEOUT", 10.0)
+DEFAULT_FROM_EMAIL = env_str("OCPDASH_EMAIL_FROM", "ocpdash@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- RPM catalog: where the files are kept, limits, uploads to OCP (ocpdash.catalog) ---
 # The RPMs go through Django's storage API under the "rpms" alias: a folder under var/ by default;
