@@ -8,7 +8,8 @@ the payload (a cpio archive, usually compressed). The digests checked here:
 
 - the signature header's SHA-256 (or, from older rpm, SHA-1) of the main header;
 - the main header's ``PAYLOADDIGEST`` (rpm ≥ 4.14) of the compressed payload;
-- the signature header's MD5 of the main header and payload (every rpm 4).
+- the signature header's MD5 of the main header and payload (every rpm 4), checked when the two
+  above are not both there (older rpm).
 
 A file whose digests do not match is corrupted (or truncated) and is refused.
 """
@@ -135,7 +136,7 @@ class _Digests:
     sha256: str
     header: dict[str, str]  # algorithm -> hex digest of the main header
     payload: str  # hex digest of the payload with the header's algorithm ("" when none)
-    header_and_payload_md5: bytes
+    header_and_payload_md5: bytes | None
 
 
 def _digest_file(handle: BinaryIO, header_range, headers: dict, progress) -> _Digests:
@@ -143,9 +144,11 @@ def _digest_file(handle: BinaryIO, header_range, headers: dict, progress) -> _Di
     start, end = header_range
     whole_sha1, whole_sha256 = hashlib.sha1(usedforsecurity=False), hashlib.sha256()
     header_sha1, header_sha256 = hashlib.sha1(usedforsecurity=False), hashlib.sha256()
-    md5 = hashlib.md5(usedforsecurity=False)
     algo = HASH_ALGOS.get(headers.get("payloaddigestalgo") or 0)
     payload = hashlib.new(algo) if algo and headers.get("payloaddigest") else None
+    # The legacy MD5 of header and payload only when nothing stronger covers both (rpm < 4.14).
+    header_signed = bool(headers.get("sha256") or headers.get("md5"))
+    md5 = None if payload is not None and header_signed else hashlib.md5(usedforsecurity=False)
     handle.seek(0)
     position = 0
     while chunk := handle.read(CHUNK):
@@ -157,7 +160,7 @@ def _digest_file(handle: BinaryIO, header_range, headers: dict, progress) -> _Di
             part = view[max(start - low, 0) : min(end, high) - low]
             header_sha1.update(part)
             header_sha256.update(part)
-        if high > start:  # header and payload
+        if md5 is not None and high > start:  # header and payload
             md5.update(view[max(start - low, 0) :])
         if payload is not None and high > end:
             payload.update(view[max(end - low, 0) :])
@@ -170,7 +173,7 @@ def _digest_file(handle: BinaryIO, header_range, headers: dict, progress) -> _Di
         sha256=whole_sha256.hexdigest(),
         header={"sha1": header_sha1.hexdigest(), "sha256": header_sha256.hexdigest()},
         payload=payload.hexdigest() if payload is not None else "",
-        header_and_payload_md5=md5.digest(),
+        header_and_payload_md5=md5.digest() if md5 is not None else None,
     )
 
 
@@ -198,7 +201,7 @@ def _check_digests(headers: dict, found: _Digests) -> list[str]:
         checks.append(f"Payload {algo} digest matches.")
         covered = True
     sigmd5 = headers.get("sigmd5")
-    if isinstance(sigmd5, bytes) and len(sigmd5) == 16:
+    if found.header_and_payload_md5 is not None and isinstance(sigmd5, bytes) and len(sigmd5) == 16:
         if sigmd5 != found.header_and_payload_md5:
             raise RpmReadError(f"The header and payload do not match their MD5 digest: {CORRUPTED}.")
         checks.append("Header and payload MD5 digest matches.")
