@@ -44,7 +44,7 @@ ifeq ($(OCPDASH_DEMO_USERS),1)
 endif
 	@echo ""
 ifeq ($(OCPDASH_DEMO_USERS),1)
-	@echo "  ocpdash → http://127.0.0.1:8000   (logins: admin / operator / viewer, password: $${DEMO_PASSWORD:-demo})"
+	@echo "  ocpdash → http://127.0.0.1:8000   (logins: admin / operator / viewer / approver, password: $${DEMO_PASSWORD:-demo})"
 else
 	@echo "  ocpdash → http://127.0.0.1:8000   No demo logins against a real OCP. The first admin:"
 	@echo "      .venv/bin/python manage.py createsuperuser"

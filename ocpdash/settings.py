@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ocpdash.sites",
     "ocpdash.catalog",
     "ocpdash.upgrades",
+    "ocpdash.changes",
     "ocpdash.web",
     "ocpdash.api",
     "ocpdash.ops",
@@ -158,6 +159,8 @@ OCPDASH_POLL_INTERVAL = env_float("OCPDASH_POLL_INTERVAL", 1.0)
 OCPDASH_POLL_BACKOFF_MAX = env_float("OCPDASH_POLL_BACKOFF_MAX", 30.0)
 OCPDASH_RECOVER_INTERVAL = env_float("OCPDASH_RECOVER_INTERVAL", 30.0)
 OCPDASH_CLUSTER_SYNC_INTERVAL = env_float("OCPDASH_CLUSTER_SYNC_INTERVAL", 300.0)
+# How often beat looks for scheduled upgrades whose start has come (ocpdash.changes).
+OCPDASH_START_DUE_INTERVAL = env_float("OCPDASH_START_DUE_INTERVAL", 30.0)
 OCPDASH_PAGE_POLL_INTERVAL = env_float("OCPDASH_PAGE_POLL_INTERVAL", 2.0)
 OCPDASH_UPGRADE_DEP_FILE = env_str("OCPDASH_UPGRADE_DEP_FILE")
 OCPDASH_SYNC_ON_WORKER_START = env_bool("OCPDASH_SYNC_ON_WORKER_START", True)
@@ -176,6 +179,10 @@ OCPDASH_SUBMIT_MAX_ATTEMPTS = int(env_float("OCPDASH_SUBMIT_MAX_ATTEMPTS", 8))
 CELERY_BEAT_SCHEDULER = "ocpdash.ops.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "recover-upgrades": {"task": "ocpdash.upgrades.tasks.recover", "schedule": OCPDASH_RECOVER_INTERVAL},
+    "start-due-upgrades": {
+        "task": "ocpdash.changes.tasks.start_due",
+        "schedule": OCPDASH_START_DUE_INTERVAL,
+    },
     "sync-clusters": {
         "task": "ocpdash.sites.tasks.sync_all_sites",
         "schedule": OCPDASH_CLUSTER_SYNC_INTERVAL,

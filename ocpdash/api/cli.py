@@ -101,6 +101,21 @@ def upgrade_summary(upgrade: Upgrade) -> list[str]:
         f"  state: {upgrade.state}   requested by {upgrade.requested_by} "
         f"at {upgrade.created_at:%Y-%m-%d %H:%M:%S}",
     ]
+    if upgrade.plan_digest:
+        lines.append(f"  plan digest: {upgrade.plan_digest}")
+    if upgrade.approvals_required:
+        given = [
+            a.user.get_username()
+            for a in upgrade.approvals.filter(
+                plan_digest=upgrade.plan_digest, voided_at__isnull=True, decision="approved"
+            )
+        ]
+        lines.append(
+            f"  approvals: {len(given)} of {upgrade.approvals_required}"
+            + (f" ({', '.join(given)})" if given else "")
+        )
+    if upgrade.start_note:
+        lines.append(f"  start: {upgrade.start_note}")
     if upgrade.ocp_task_id:
         lines.append(f"  OCP task: {upgrade.ocp_task_id} ({upgrade.ocp_task_status or 'unknown'})")
     if upgrade.last_error:

@@ -251,6 +251,33 @@ class UpgradeRequestSerializer(serializers.Serializer):
 
 class SubmitRequestSerializer(UpgradeRequestSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default="")
+    start = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, default="now",
+        help_text="now (default: still subject to approval and change freezes), next_window, or an "
+        "ISO 8601 time with its offset, e.g. 2026-12-05T01:00:00+08:00.",
+    )  # fmt: skip
+
+    def validate_start(self, value: str):
+        from ocpdash.changes.flow import Start
+
+        try:
+            return Start.parse(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default=""
+    )
+    plan_digest = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, default="",
+        help_text="The digest of the plan you reviewed: refused if the plan changed since.",
+    )  # fmt: skip
+
+
+class DeclineSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=REASON_MAX_LENGTH, help_text="Why: the requester reads it.")
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -392,7 +419,29 @@ class FaultSerializer(serializers.Serializer):
 EVENTS_INLINE = 50
 
 
+class ApprovalSerializer(serializers.Serializer):
+    user = serializers.CharField(source="user.username")
+    decision = serializers.CharField()
+    comment = serializers.CharField()
+    plan_digest = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    void = serializers.BooleanField(source="is_void")
+    void_reason = serializers.CharField()
+
+
+class EstimateSerializer(serializers.Serializer):
+    median_seconds = serializers.FloatField(allow_null=True)
+    p90_seconds = serializers.FloatField(allow_null=True)
+    samples = serializers.IntegerField()
+    basis = serializers.CharField()
+    text = serializers.CharField()
+    expected_end = serializers.DateTimeField(required=False, allow_null=True)
+    expected_end_p90 = serializers.DateTimeField(required=False, allow_null=True)
+
+
 class UpgradeDetailSerializer(UpgradeSerializer):
+    approvals = serializers.SerializerMethodField()
+    eta = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
     fault = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
@@ -403,9 +452,24 @@ class UpgradeDetailSerializer(UpgradeSerializer):
     class Meta(UpgradeSerializer.Meta):
         fields = [
             *UpgradeSerializer.Meta.fields, "upgrade_path", "ocp_task_status", "ocp_task_operation",
-            "revision", "fault", "operations", "steps", "events", "events_more", "events_url",
+            "revision", "fault", "operations", "plan_digest", "plan", "approvals_required", "approvals",
+            "start_mode", "start_at", "planned_start", "start_note", "eta", "steps", "events",
+            "events_more", "events_url",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(ApprovalSerializer(many=True))
+    def get_approvals(self, upgrade: Upgrade) -> list[dict]:
+        """Every approval and decline, void ones included (a changed plan voids them)."""
+        return ApprovalSerializer(upgrade.approvals.select_related("user"), many=True).data
+
+    @extend_schema_field(EstimateSerializer(allow_null=True))
+    def get_eta(self, upgrade: Upgrade) -> dict | None:
+        """How long it takes from history: the whole plan before it starts, what is left while it
+        runs (with the expected end); null once it ended."""
+        from ocpdash.changes.timing import upgrade_eta
+
+        return upgrade_eta(upgrade)
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, upgrade: Upgrade) -> list[dict]:

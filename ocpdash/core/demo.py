@@ -1,21 +1,28 @@
-"""Demo users and a catalog that mirrors the bundled simulator's packages. Loading twice changes nothing."""
+"""Demo users, a catalog that mirrors the bundled simulator's packages, and change management to try:
+cluster helios labelled ``production`` needs one approval, the site has a weekly maintenance window.
+Loading twice changes nothing."""
 
 from __future__ import annotations
 
 import os
+from datetime import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from ocpdash.catalog.models import RpmPackage
-from ocpdash.core.roles import CATALOG_ADMIN, OPERATOR, VIEWER, ensure_roles
+from ocpdash.core.roles import APPROVER, CATALOG_ADMIN, OPERATOR, VIEWER, ensure_roles
 
 DEMO_USERS = (
     ("admin", True, ()),
     ("operator", False, (OPERATOR,)),
     ("viewer", False, (VIEWER,)),
+    ("approver", False, (APPROVER,)),
 )
+DEMO_PRODUCTION = "helios"  # labelled production: its upgrades need an approval
+DEMO_LABEL = "production"
+DEMO_WINDOW = {"weekday": 5, "start_time": time(1, 0), "end_time": time(5, 0), "time_zone": "Asia/Shanghai"}
 
 
 def demo_password() -> str:
@@ -62,4 +69,75 @@ def load_demo() -> dict[str, int]:
             defaults={"added_by": admin, "notes": "Demo catalog (matches the simulator)."},
         )
         created_packages += created
-    return {"users": created_users, "packages": created_packages}
+    return {"users": created_users, "packages": created_packages, **load_demo_changes()}
+
+
+def load_demo_changes() -> dict[str, int]:
+    """The production label on helios, a one-approval policy for the label and a weekly window on
+    the site (the clusters come from the simulator: see sync_demo_estate)."""
+    from ocpdash.changes.models import ApprovalPolicy, MaintenanceWindow
+    from ocpdash.sites.models import Cluster, OcpSite
+
+    _, policies = ApprovalPolicy.objects.get_or_create(
+        label=DEMO_LABEL,
+        defaults={"approvals_required": 1, "note": "Demo: production upgrades need a second person."},
+    )
+    labelled = 0
+    for cluster in Cluster.objects.filter(name=DEMO_PRODUCTION):
+        if not cluster.has_label(DEMO_LABEL):
+            cluster.labels = [*(cluster.labels or []), DEMO_LABEL]
+            cluster.save(update_fields=["labels"])
+            labelled += 1
+    windows = 0
+    for site in OcpSite.objects.all():
+        _, created = MaintenanceWindow.objects.get_or_create(
+            site=site, weekday=DEMO_WINDOW["weekday"], defaults={**DEMO_WINDOW, "note": "Demo window"}
+        )
+        windows += created
+    return {"policies": int(policies), "labelled": labelled, "windows": windows, "channels": _demo_mail()}
+
+
+def _demo_mail() -> int:
+    """An email channel for every event: with the console mail backend (the default) the worker's
+    output shows each notification."""
+    from ocpdash.notify.models import Channel, EventKind, Subscription
+
+    channel, created = Channel.objects.get_or_create(
+        name="Demo team mail",
+        defaults={"kind": Channel.Kind.EMAIL, "recipients": "dba-team@example.com", "message_format": "text"},
+    )
+    if created:
+        events = [kind.value for kind in EventKind if kind != EventKind.TEST]
+        Subscription.objects.create(channel=channel, events=events, scope=Subscription.Scope.ALL)
+    return int(created)
+
+
+def sync_demo_estate(site) -> int:
+    """Sync ``site``'s clusters from an in-process copy of the bundled simulator (its estate is the
+    same every start), so the demo's labels and history have their clusters before the simulator
+    process runs. Returns the number of clusters stored."""
+    import copy
+    import threading
+
+    from ocpdash.simulator import config
+    from ocpdash.simulator.__main__ import parse_args
+    from ocpdash.simulator.auth import Credentials
+    from ocpdash.simulator.server import make_server
+    from ocpdash.simulator.state import Simulator
+    from ocpdash.sites.sync import sync_site
+
+    args = parse_args([])
+    creds = Credentials(basic={site.username or args.username: site.password or args.password})
+    server = make_server("127.0.0.1", 0, Simulator(config.settings_from_args(args), credentials=creds))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        local = copy.copy(site)
+        local.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = sync_site(local)
+    finally:
+        server.shutdown()
+        server.server_close()
+    if result.error:
+        raise RuntimeError(f"Demo sync failed: {result.error}")
+    return result.clusters

@@ -1,4 +1,5 @@
-"""The three roles, as Django groups: viewers read, operators upgrade, catalog admins keep the RPMs.
+"""The roles, as Django groups: viewers read, operators upgrade, approvers approve or decline other
+people's upgrade requests (ocpdash.changes), catalog admins keep the RPMs.
 
 Superusers (admins) can do everything. Every mutating path checks one of these permissions.
 """
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 VIEWER = "Viewers"
 OPERATOR = "Operators"
 CATALOG_ADMIN = "Catalog admins"
+APPROVER = "Approvers"
 
 VIEW_PERMS = [
     "sites.view_ocpsite",
@@ -20,11 +22,13 @@ VIEW_PERMS = [
     "upgrades.view_upgradeevent",
 ]
 OPERATE_PERMS = ["upgrades.submit_upgrade", "upgrades.operate_upgrade", "upgrades.review_upgrade"]
+APPROVE_PERMS = ["upgrades.approve_upgrade"]
 CATALOG_PERMS = ["catalog.add_rpmpackage", "catalog.change_rpmpackage", "catalog.delete_rpmpackage"]
 ROLE_PERMS = {
     VIEWER: VIEW_PERMS,
     OPERATOR: [*VIEW_PERMS, *OPERATE_PERMS],
     CATALOG_ADMIN: [*VIEW_PERMS, *CATALOG_PERMS],
+    APPROVER: [*VIEW_PERMS, *APPROVE_PERMS],
 }
 
 

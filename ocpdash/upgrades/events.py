@@ -20,3 +20,11 @@ def record(upgrade_id: int, kind: str, message: str, *, actor=None, subtask_id=N
     )
     Upgrade.objects.filter(pk=upgrade_id).update(revision=F("revision") + 1)
     return event
+
+
+def announce(kind: str, upgrade_id: int, *, actor=None, **context) -> None:
+    """Tell the subscribed notification channels (ocpdash.notify), inside the caller's transaction
+    (an outbox: sent once it commits). Recording a notification never stops the change it reports."""
+    from ocpdash.notify import notify
+
+    notify(kind, upgrade_id, actor=actor, **context)

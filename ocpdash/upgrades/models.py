@@ -3,12 +3,19 @@
 States (``State``) and who moves an upgrade between them; every move is a conditional UPDATE (or a
 row lock) whose row count is checked, and the workers' moves also need the lease (lease.py):
 
+    (request) ──requester──▶ awaiting_approval          (an approval policy applies: ocpdash.changes)
+    (request) ──requester──▶ scheduled | queued         (no approval needed: later, or now)
+    awaiting_approval ──approvers (enough, none the requester)──▶ scheduled | queued
+    awaiting_approval ──an approver declines──▶ declined
+    scheduled ──beat (start time come, in a window, no blackout, plan unchanged)──▶ queued
+    scheduled ──beat (the plan changed: OCP's version, package, path, pre-check)──▶ awaiting_approval
+                                      (the approvals are void; the event says why)
     queued ──submission worker──▶ submitting           (lease; the attempt is recorded before the POST)
     queued/submitting ──submission worker──▶ running    (lease; OCP's task id stored: submitted or adopted)
     queued/submitting ──submission worker──▶ rejected   (lease; OCP refused and no OCP task is known)
     submitting ──submission worker──▶ needs_attention   (lease; OCPDASH_SUBMIT_MAX_ATTEMPTS runs failed)
     needs_attention ──operator "retry submission"──▶ submitting
-    queued/submitting/needs_attention ──operator "cancel"──▶ cancelled
+    awaiting_approval/scheduled/queued/submitting/needs_attention ──operator "cancel"──▶ cancelled
                                       (directly when nothing was ever sent; otherwise the submission
                                        worker first looks in OCP and follows a task it finds: → running)
     running ⇄ failed ──poll worker──▶                   (lease; from OCP's parent task, see reading.py)
@@ -16,10 +23,12 @@ row lock) whose row count is checked, and the workers' moves also need the lease
     failed ──operator retry/rollback (sent to OCP)──▶ running
     failed ──operator "close"──▶ closed                 (the OCP task is left as it is)
 
-Active (one per cluster and per primary/standby pair): queued, submitting, needs_attention,
-running, failed. Followed in OCP (polled): running, failed. Terminal: successful, rejected,
-rolled_back, closed, cancelled. An upgrade that has an OCP task is never rejected or cancelled, and
-a poll never writes to an upgrade that left the polled states (an operator's close stays).
+Active (one per cluster and per primary/standby pair): awaiting_approval, scheduled, queued,
+submitting, needs_attention, running, failed. Followed in OCP (polled): running, failed. Terminal:
+successful, rejected, rolled_back, closed, cancelled, declined. An upgrade that has an OCP task is
+never rejected or cancelled, and a poll never writes to an upgrade that left the polled states (an
+operator's close stays). Waiting upgrades (awaiting_approval, scheduled) hold the cluster as active
+ones do: one plan per cluster and pair at a time.
 """
 
 from __future__ import annotations
@@ -41,19 +50,39 @@ class State(models.TextChoices):
     CLOSED = "closed", "Closed"
     NEEDS_ATTENTION = "needs_attention", "Needs attention"
     CANCELLED = "cancelled", "Cancelled"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    SCHEDULED = "scheduled", "Scheduled"
+    DECLINED = "declined", "Declined"
 
 
 # Longest reason an operator may give for an upgrade or an operation (form, API and CLI alike).
 REASON_MAX_LENGTH = 2000
 
 # A failed upgrade stays active: its OCP task can still be retried, skipped or rolled back.
-ACTIVE_STATES = (State.QUEUED, State.SUBMITTING, State.NEEDS_ATTENTION, State.RUNNING, State.FAILED)
+ACTIVE_STATES = (
+    State.AWAITING_APPROVAL,
+    State.SCHEDULED,
+    State.QUEUED,
+    State.SUBMITTING,
+    State.NEEDS_ATTENTION,
+    State.RUNNING,
+    State.FAILED,
+)
+# Requested but not started: approvals and the start time (ocpdash.changes) decide when it goes.
+WAITING_STATES = (State.AWAITING_APPROVAL, State.SCHEDULED)
 # Not yet in OCP: the submission worker's states (needs_attention waits for an operator).
 SUBMISSION_STATES = (State.QUEUED, State.SUBMITTING)
-CANCELLABLE_STATES = (State.QUEUED, State.SUBMITTING, State.NEEDS_ATTENTION)
+CANCELLABLE_STATES = (*WAITING_STATES, State.QUEUED, State.SUBMITTING, State.NEEDS_ATTENTION)
 # States in which OCP still has something for us to follow.
 POLLED_STATES = (State.RUNNING, State.FAILED)
-TERMINAL_STATES = (State.SUCCESSFUL, State.REJECTED, State.ROLLED_BACK, State.CLOSED, State.CANCELLED)
+TERMINAL_STATES = (
+    State.SUCCESSFUL,
+    State.REJECTED,
+    State.ROLLED_BACK,
+    State.CLOSED,
+    State.CANCELLED,
+    State.DECLINED,
+)
 
 
 # The columns of web/_upgrade_rows.html (duration reads submitted_at, created_at and finished_at).
@@ -93,6 +122,16 @@ class Upgrade(models.Model):
     also_upgrades = models.ManyToManyField("sites.Cluster", blank=True, related_name="pair_upgrades")
     # The pair's primary (or the cluster itself): at most one active upgrade per pair.
     pair_key = models.BigIntegerField(null=True, blank=True, editable=False)
+    # Change management (ocpdash.changes): the plan frozen at request, what approving it means.
+    plan = models.JSONField(default=dict, blank=True, editable=False)
+    plan_digest = models.CharField(max_length=64, blank=True, editable=False)
+    approvals_required = models.PositiveSmallIntegerField(default=0)
+    start_mode = models.CharField(max_length=20, blank=True, default="now")  # now | at | next_window
+    start_at = models.DateTimeField(null=True, blank=True)  # the time asked for (start_mode "at")
+    # When beat looks at a scheduled upgrade next (its time, the window's opening, a freeze's end)
+    # and why it waits; set by ocpdash.changes.
+    planned_start = models.DateTimeField(null=True, blank=True)
+    start_note = models.TextField(blank=True)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Submission: the attempt is recorded before the POST and the task id right after it.
@@ -153,6 +192,7 @@ class Upgrade(models.Model):
         ]
         permissions = [
             ("submit_upgrade", "Can submit upgrades"),
+            ("approve_upgrade", "Can approve or decline other people's upgrade requests"),
             ("operate_upgrade", "Can retry, skip, cancel and roll back upgrades"),
             ("review_upgrade", "Can comment on and sign off upgrades"),
         ]

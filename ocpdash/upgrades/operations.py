@@ -201,7 +201,9 @@ def cancel(user, upgrade: Upgrade, reason: str = "") -> str:
             operation="cancel",
             reason=reason,
         )
-        if not done:
+        if done:
+            events.announce("finished", upgrade.pk, actor=user, outcome="cancelled", reason=reason)
+        else:
             transaction.on_commit(lambda: enqueue_submit(upgrade.pk), robust=True)
     return message
 
@@ -232,4 +234,5 @@ def _close(user, upgrade: Upgrade, reason: str) -> str:
         events.record(
             upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user, operation="close", reason=reason
         )
+        events.announce("finished", upgrade.pk, actor=user, reason=reason)
     return message

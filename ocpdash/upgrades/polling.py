@@ -265,10 +265,21 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
             if state == State.FAILED:
                 message = f"Upgrade failed: {fields['last_error']}"
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
+            _announce(upgrade.pk, state, fields["last_error"])
         due = next_due(current.next_poll_at, now, interval_for(state)) if state in POLLED_STATES else None
         fields["next_poll_at"] = due
         lease.release_or_roll_back(upgrade.pk, held.token, **fields)
     return due
+
+
+def _announce(upgrade_id: int, state: str, failure: str) -> None:
+    """Notifications of a state the poll found (in its transaction: sent only if it commits)."""
+    if state == State.FAILED:
+        failed = UpgradeStep.objects.filter(upgrade_id=upgrade_id, status="FAILED").order_by("-ocp_task_id")
+        step = failed.values_list("name", flat=True).first() or ""
+        events.announce("step_failed", upgrade_id, step_name=step, reason=failure)
+    elif state not in POLLED_STATES:
+        events.announce("finished", upgrade_id)
 
 
 def _failure_message(upgrade_id: int) -> str:

@@ -62,6 +62,7 @@ class PrecheckReport:
     route_source: str = ""
     options: UpgradeOptions = field(default_factory=UpgradeOptions)
     pair: list[Cluster] = field(default_factory=list)  # every cluster the upgrade upgrades, standby first
+    ocp_versions: dict[str, str] = field(default_factory=dict)  # member name → version OCP reports now
 
     @property
     def ok(self) -> bool:
@@ -103,6 +104,7 @@ class PrecheckReport:
             "route_source": self.route_source,
             "missing_rpms": [s.file_name or s.version for s in self.missing_rpms],
             "options": self.options.as_dict(),
+            "ocp_versions": self.ocp_versions,
             "also_upgrades": [
                 {"id": c.pk, "name": c.name, "role": c.cluster_type} for c in self.also_upgrades
             ],
@@ -333,6 +335,8 @@ def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
     remote = client.get_cluster(member.ocp_id, name=member.name)
     status = remote.status or "unknown"
     who = "The cluster" if member.pk == report.cluster_id else f"{member.name} (same pair)"
+    report.ocp_versions[member.name] = remote.ob_version or ""
+    _check_synced_version(report, member, remote.ob_version or "")
     key = "cluster_running" if member.pk == report.cluster_id else f"cluster_running:{member.name}"
     report.add(
         key,
@@ -365,6 +369,22 @@ def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
             f"system_tasks:{member.name}",
             f"OCP's own task(s) {names} are running on {member.name}; if OCP says the cluster is busy, "
             "ocpdash submits again when they end.",
+        )
+
+
+def _check_synced_version(report: PrecheckReport, member: Cluster, reported: str) -> None:
+    """The path was worked out from the version ocpdash synced; OCP may know better by now (an upgrade
+    run from OCP's console, a sync that has not happened yet)."""
+    try:
+        same = ObVersion.parse(reported).release == ObVersion.parse(member.version).release
+    except ValueError:
+        return  # OCP or ocpdash does not say a version: the other checks speak for it
+    if not same:
+        report.add(
+            f"version_synced:{member.name}",
+            False,
+            f"OCP reports {member.name} runs {reported} now, but ocpdash last synced {member.version}; "
+            "sync clusters and check again.",
         )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ocpdash.upgrades import events
 from ocpdash.upgrades.errors import NotAllowed, OperationRefused
-from ocpdash.upgrades.models import Comment, Upgrade, UpgradeEvent
+from ocpdash.upgrades.models import TERMINAL_STATES, Comment, Upgrade, UpgradeEvent
 
 COMMENT_MAX_LENGTH = 10_000
 NOTE_MAX_LENGTH = 2000
@@ -53,7 +53,7 @@ def sign_off(user, upgrade: Upgrade, note: str = "") -> Upgrade:
         done = Upgrade.objects.filter(
             pk=upgrade.pk,
             reviewed_at__isnull=True,
-            state__in=("successful", "rejected", "rolled_back", "closed"),
+            state__in=TERMINAL_STATES,
         ).update(reviewed_by=user, reviewed_at=now)
         if not done:
             upgrade.refresh_from_db()

@@ -52,18 +52,25 @@ def submit_upgrade(
     reason: str = "",
     options: UpgradeOptions | None = None,
     deadline_seconds: float | None = None,
+    start=None,
 ) -> Upgrade:
-    """Pre-check, then create the upgrade and queue its submission. Raises UpgradeError subclasses."""
+    """Pre-check, freeze the plan, then create the upgrade: queued for submission at once, or
+    waiting for approval or its start (``start``: ocpdash.changes.flow.Start; now by default).
+    Raises UpgradeError subclasses."""
+    from ocpdash.changes import flow
+
     if not user.has_perm("upgrades.submit_upgrade"):
         raise NotAllowed("You are not allowed to submit upgrades.")
     if len(reason or "") > REASON_MAX_LENGTH:
         raise OperationRefused(f"A reason can be at most {REASON_MAX_LENGTH:,} characters.")
+    start = start or flow.Start()
     report = precheck(user, cluster, package, options, deadline_seconds=deadline_seconds)
     if not report.ok:
         active = [check for check in report.failures if check.key == "no_active_upgrade"]
         if active:
             raise UpgradeConflict(active[0].message, report=report)
         raise PrecheckFailed(report)
+    arranged = flow.arrange(cluster, package, report, options or UpgradeOptions(), start)
     chosen = report.options
     try:
         with transaction.atomic():
@@ -78,6 +85,7 @@ def submit_upgrade(
                 zone_order=list(chosen.zone_order),
                 freeze_server=chosen.freeze_server,
                 reason=reason,
+                **arranged.fields(start),
             )
             upgrade.also_upgrades.set(report.also_upgrades)
             pair = "".join(
@@ -87,13 +95,27 @@ def submit_upgrade(
                 upgrade.pk,
                 UpgradeEvent.Kind.STATE,
                 f"Upgrade requested: {cluster.version} → {package.full_version} with {package.file_name}."
-                + pair,
+                + pair
+                + (f" {arranged.sentence}" if arranged.sentence else ""),
                 actor=user,
                 reason=reason,
                 options=chosen.as_dict(),
                 route_source=report.route_source,
+                plan_digest=arranged.digest,
+                start=start.mode,
             )
-            transaction.on_commit(lambda: enqueue_submit(upgrade.pk), robust=True)
+            if arranged.state == State.QUEUED:
+                transaction.on_commit(lambda: enqueue_submit(upgrade.pk), robust=True)
+            else:
+                kind = "approval_requested" if arranged.state == State.AWAITING_APPROVAL else "scheduled"
+                flow.notify(
+                    kind,
+                    upgrade.pk,
+                    actor=user,
+                    reason=reason,
+                    window_text=arranged.decision.note if arranged.decision else start.describe(),
+                    eta_text=arranged.plan["details"]["eta"].get("text", ""),
+                )
     except IntegrityError:
         active = Upgrade.objects.active().filter(pair_key=cluster.primary_id or cluster.pk).first()
         raise UpgradeConflict(
@@ -180,6 +202,7 @@ def _cancel(upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
         if not done:
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before cancelling.")
         events.record(upgrade.pk, UpgradeEvent.Kind.STATE, "Upgrade cancelled: OCP has no task from it.")
+        events.announce("finished", upgrade.pk, outcome="cancelled")
     return SubmitOutcome("cancelled")
 
 
@@ -205,6 +228,7 @@ def _count_failures(upgrade: Upgrade, held: lease.Lease, outcome: SubmitOutcome)
                 f"Submission stopped after {failures} tries in a row ({upgrade.ocp_fault or 'see above'}). "
                 "Retry the submission or cancel the upgrade.",
             )
+            events.announce("needs_attention", upgrade.pk, reason=upgrade.ocp_fault or "")
     return SubmitOutcome("needs_attention")
 
 
@@ -374,7 +398,13 @@ def adopt(upgrade: Upgrade, task: TaskInstance, held: lease.Lease, *, adopted: b
                 UpgradeEvent.Kind.INFO,
                 "The cancel was not carried out: OCP had already started the upgrade, so ocpdash follows it.",
             )
+        events.announce("started", upgrade.pk, eta_text=_eta_text(upgrade))
         transaction.on_commit(lambda: enqueue_poll(upgrade.pk), robust=True)
+
+
+def _eta_text(upgrade: Upgrade) -> str:
+    """The ETA the plan was approved with (a started message does not wait for a new estimate)."""
+    return ((upgrade.plan or {}).get("details") or {}).get("eta", {}).get("text", "")
 
 
 def reject(upgrade: Upgrade, exc: OcpError, held: lease.Lease) -> None:
@@ -392,6 +422,7 @@ def reject(upgrade: Upgrade, exc: OcpError, held: lease.Lease) -> None:
         if not done:
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before recording OCP's refusal.")
         events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, status=exc.status, code=str(exc.code))
+        events.announce("finished", upgrade.pk, outcome="rejected", reason=message)
 
 
 def _note_fault(upgrade: Upgrade, held: lease.Lease, message: str) -> SubmitOutcome:

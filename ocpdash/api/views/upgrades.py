@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from ocpdash.api import serializers as s
 from ocpdash.api.pagination import CreatedCursorPagination
 from ocpdash.api.views.base import ApiViewSet
+from ocpdash.changes import flow
 from ocpdash.upgrades.history import FILTERS, filter_upgrades
 from ocpdash.upgrades.models import Upgrade, UpgradeStep
 from ocpdash.upgrades.operations import operate_step, operate_task
@@ -25,6 +26,7 @@ VIEW = ["upgrades.view_upgrade"]
 SUBMIT = ["upgrades.submit_upgrade"]
 OPERATE = ["upgrades.operate_upgrade"]
 REVIEW = ["upgrades.review_upgrade"]
+APPROVE = ["upgrades.approve_upgrade"]
 SUBTASK = OpenApiParameter("subtask_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 HISTORY_PARAMS = [
     OpenApiParameter(name, OpenApiTypes.DATE if name in ("since", "until") else OpenApiTypes.STR,
@@ -75,6 +77,9 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         "comments": VIEW,
         "comments:post": REVIEW,
         "sign_off": REVIEW,
+        "approve": APPROVE,
+        "decline": APPROVE,
+        "recheck": VIEW,  # requesters and approvers: the domain checks which
     }
 
     def get_queryset(self):
@@ -115,9 +120,43 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             reason=data["reason"],
             options=data["options"],
             deadline_seconds=WEB_OCP_SECONDS,
+            start=data["start"],
         )
         upgrade = self.get_queryset().get(pk=upgrade.pk)
         return Response(s.UpgradeDetailSerializer(upgrade).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.ApproveSerializer, responses=s.OperationResultSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve the upgrade's plan (Approvers; not the requester). OCP is asked again first:
+        409 if the plan changed (its approvals are then void) or no longer passes the pre-check."""
+        upgrade = self.get_object()
+        data = self._valid(s.ApproveSerializer, request)
+        message = flow.approve(
+            request.user,
+            upgrade,
+            comment=data["comment"],
+            plan_digest=data["plan_digest"] or None,
+            deadline_seconds=WEB_OCP_SECONDS,
+        )
+        return self._result(upgrade, message)
+
+    @extend_schema(request=s.DeclineSerializer, responses=s.OperationResultSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Decline an upgrade awaiting approval or its start, saying why (Approvers; not the requester)."""
+        upgrade = self.get_object()
+        message = flow.decline(
+            request.user, upgrade, comment=self._valid(s.DeclineSerializer, request)["comment"]
+        )
+        return self._result(upgrade, message)
+
+    @extend_schema(request=None, responses=s.OperationResultSerializer)
+    @action(detail=True, methods=["post"])
+    def recheck(self, request, pk=None):
+        """Check a waiting upgrade's plan with OCP again: a changed plan voids its approvals."""
+        upgrade = self.get_object()
+        return self._result(upgrade, flow.recheck(request.user, upgrade, deadline_seconds=WEB_OCP_SECONDS))
 
     task_retry = _task_action("retry")
     task_rollback = _task_action("rollback")

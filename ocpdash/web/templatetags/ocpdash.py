@@ -35,6 +35,9 @@ STATE_CLASSES = {
     "closed": "canceled",
     "needs_attention": "canceling",
     "cancelled": "canceled",
+    "awaiting_approval": "pending",
+    "scheduled": "pending",
+    "declined": "canceled",
 }
 
 

@@ -9,9 +9,9 @@ from ocpdash.upgrades.operations import operate_task
 
 class Command(BaseCommand):
     help = (
-        "Cancel upgrade ID as --user while OCP has not started it (queued, submitting or needs "
-        "attention). If an earlier attempt may have reached OCP, ocpdash looks there first and follows "
-        "the task it finds instead; upgrade_status ID tells which happened."
+        "Cancel upgrade ID as --user while OCP has not started it (awaiting approval, scheduled, queued, "
+        "submitting or needs attention). If an earlier attempt may have reached OCP, ocpdash looks "
+        "there first and follows the task it finds instead; upgrade_status ID tells which happened."
     )
 
     def add_arguments(self, parser):

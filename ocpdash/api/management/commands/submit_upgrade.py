@@ -15,18 +15,20 @@ from ocpdash.api.cli import (
     upgrade_options,
     upgrade_summary,
 )
+from ocpdash.changes.flow import Start
 from ocpdash.upgrades.errors import UpgradeError
-from ocpdash.upgrades.models import State, Upgrade
+from ocpdash.upgrades.models import TERMINAL_STATES, State, Upgrade
 from ocpdash.upgrades.submission import submit_upgrade
 
 # Where --wait stops: the end, or a failure that needs an operator (retry/rollback/close).
-STOP_STATES = (State.SUCCESSFUL, State.REJECTED, State.ROLLED_BACK, State.CLOSED, State.FAILED)
+STOP_STATES = (*TERMINAL_STATES, State.FAILED, State.NEEDS_ATTENTION)
 
 
 class Command(BaseCommand):
     help = (
-        "Pre-check and submit an upgrade of CLUSTER to PACKAGE as --user. With --wait, follow it step "
-        "by step until it ends; the exit status is 0 only if it succeeded."
+        "Pre-check and request an upgrade of CLUSTER to PACKAGE as --user: it is submitted to OCP at "
+        "once, or waits for approval (an approval policy applies) or for its --start. With --wait, follow "
+        "it step by step until it ends; the exit status is 0 only if it succeeded."
     )
 
     def add_arguments(self, parser):
@@ -34,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("package", help="Package id or RPM file name")
         add_user_argument(parser)
         parser.add_argument("--reason", default="", help="Why (recorded in the audit trail)")
+        parser.add_argument(
+            "--start",
+            default="now",
+            help="now (default), next_window, or a time with its offset (2026-12-05T01:00:00+08:00)",
+        )
         parser.add_argument("--wait", action="store_true", help="Follow the upgrade until it ends")
         parser.add_argument("--interval", type=float, default=2.0, help="Seconds between checks")
         parser.add_argument("--timeout", type=float, default=6 * 3600, help="Give up waiting after this")
@@ -43,12 +50,31 @@ class Command(BaseCommand):
         user = get_user(options["user"])
         cluster, package = get_cluster(options["cluster"]), get_package(options["package"])
         try:
+            start = Start.parse(options["start"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        try:
             upgrade = submit_upgrade(
-                user, cluster, package, reason=options["reason"], options=upgrade_options(options)
+                user,
+                cluster,
+                package,
+                reason=options["reason"],
+                options=upgrade_options(options),
+                start=start,
             )
         except UpgradeError as exc:
             raise command_error(exc)
-        self.stdout.write(f"Submitted upgrade #{upgrade.pk} ({upgrade.from_version} → {upgrade.to_version}).")
+        self.stdout.write(
+            f"Requested upgrade #{upgrade.pk} ({upgrade.from_version} → {upgrade.to_version}): "
+            f"{upgrade.get_state_display().lower()}."
+            + (f" {upgrade.start_note}" if upgrade.start_note else "")
+        )
+        if upgrade.state == State.AWAITING_APPROVAL:
+            self.stdout.write(
+                f"  It needs {upgrade.approvals_required} approval(s): "
+                f"manage.py approve_upgrade {upgrade.pk} "
+                "--user APPROVER (plan digest " + upgrade.plan_digest[:12] + ")."
+            )
         if options["wait"]:
             self.follow(upgrade.pk, options["interval"], options["timeout"])
 

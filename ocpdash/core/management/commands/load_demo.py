@@ -1,14 +1,30 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ocpdash.core.demo import demo_password, load_demo
+from ocpdash.core.demo import demo_password, load_demo, sync_demo_estate
+from ocpdash.sites.models import OcpSite
 
 
 class Command(BaseCommand):
-    help = "Create the demo users (admin, operator, viewer) and a catalog matching the simulator."
+    help = (
+        "Create the demo users (admin, operator, viewer, approver), a catalog matching the simulator, "
+        "the simulator's clusters (helios labelled production, needing one approval) and a weekly window."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-sync", action="store_true", help="Do not read the clusters from an in-process simulator."
+        )
 
     def handle(self, *args, **options):
+        site = OcpSite.objects.filter(name=settings.OCP_SITE_NAME).first()
+        clusters = 0
+        if site is not None and not options["no_sync"]:
+            clusters = sync_demo_estate(site)
         result = load_demo()
         self.stdout.write(
-            f"Demo data: {result['users']} new user(s), {result['packages']} new package(s). "
-            f"Logins: admin / operator / viewer, password '{demo_password()}'."
+            f"Demo data: {result['users']} new user(s), {result['packages']} new package(s), "
+            f"{clusters} cluster(s) from the simulator, helios labelled production ({result['policies']} new "
+            f"policy, {result['windows']} new window). Logins: admin / operator / viewer / approver, "
+            f"password '{demo_password()}'."
         )

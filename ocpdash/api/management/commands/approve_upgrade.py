@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from ocpdash.api.cli import add_user_argument, command_error, get_upgrade, get_user
+from ocpdash.changes.flow import approve
+from ocpdash.upgrades.errors import UpgradeError
+
+
+class Command(BaseCommand):
+    help = (
+        "Approve upgrade ID's plan as --user (Approvers role; not the requester). OCP is asked again "
+        "first: if the plan changed, nothing is approved and its approvals are void."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("upgrade", help="Upgrade id")
+        add_user_argument(parser)
+        parser.add_argument("--comment", default="", help="Recorded with the approval")
+        parser.add_argument(
+            "--plan-digest",
+            default="",
+            help="The digest you reviewed (upgrade_status ID shows it): refused if it changed",
+        )
+
+    def handle(self, *args, **options):
+        user = get_user(options["user"])
+        upgrade = get_upgrade(options["upgrade"])
+        try:
+            message = approve(
+                user, upgrade, comment=options["comment"], plan_digest=options["plan_digest"] or None
+            )
+        except UpgradeError as exc:
+            raise command_error(exc)
+        self.stdout.write(message)

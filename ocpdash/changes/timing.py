@@ -1,0 +1,70 @@
+"""The ETA as pages, the API and notifications show it: the whole plan before an upgrade starts,
+what is left (and the expected end) while it runs, and whether it fits the window it waits for."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from ocpdash.changes import windows
+from ocpdash.upgrades.models import POLLED_STATES, Upgrade
+
+
+def plan_estimate(cluster, path: list[str], mode: str = "", exclude_upgrade_id: int | None = None):
+    from ocpdash.upgrades.eta import estimate_plan
+
+    return estimate_plan(cluster, upgrade_path=path, upgrade_mode=mode, exclude_upgrade_id=exclude_upgrade_id)
+
+
+def upgrade_eta(upgrade: Upgrade, now: datetime | None = None) -> dict | None:
+    """``Estimate.as_dict()`` plus the expected end (median and p90); None once it ended."""
+    from ocpdash.upgrades.eta import estimate_remaining, expected_end
+
+    if upgrade.is_terminal:
+        return None
+    now = now or timezone.now()
+    if upgrade.state in POLLED_STATES:
+        estimate = estimate_remaining(upgrade, now=now)
+        ends = expected_end(upgrade, now=now)
+    else:
+        estimate = plan_estimate(upgrade.cluster, upgrade.upgrade_path, upgrade.upgrade_mode, upgrade.pk)
+        begin = max(upgrade.planned_start or now, now)
+        ends = (begin + estimate.median, begin + estimate.p90) if estimate.known else None
+    data = estimate.as_dict()
+    data["expected_end"], data["expected_end_p90"] = ends or (None, None)
+    if upgrade.state not in POLLED_STATES:
+        data["fit"] = window_fit(upgrade.cluster, estimate.p90, upgrade.start_mode, upgrade.start_at, now)
+    return data
+
+
+def window_fit(cluster, p90: timedelta | None, mode: str, start_at: datetime | None, now: datetime) -> str:
+    """'fits Saturday's window (Sat 5 Dec 01:00-05:00 Asia/Shanghai)', or why not; '' when no
+    window matters."""
+    found = windows.windows_for(cluster)
+    if mode not in ("at", "next_window") or not found:
+        return ""
+    at = start_at if mode == "at" and start_at and start_at > now else now
+    occ = (
+        windows.containing(found, at)
+        if mode == "at"
+        else (windows.containing(found, now) or windows.next_opening(found, now))
+    )
+    if occ is None:
+        return "outside every maintenance window"
+    day = occ.start.astimezone(_zone(occ.time_zone)).strftime("%A")
+    begin = max(at, occ.start)
+    if p90 is None:
+        return f"in {day}'s window ({occ.describe()}); no history to tell whether it fits"
+    if occ.end - begin >= p90:
+        return f"fits {day}'s window ({occ.describe()})"
+    later = windows.next_opening(found, occ.end, at_least=p90)
+    return f"does not fit {day}'s window ({occ.describe()})" + (
+        f"; it would wait for {later.describe()}" if later else "; no window is long enough"
+    )
+
+
+def _zone(name: str):
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
