@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+from datetime import UTC, datetime
+
 from django import forms
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.changes.flow import Start
 from ocpdash.upgrades.models import REASON_MAX_LENGTH
 from ocpdash.upgrades.options import MODES, UpgradeOptions
 from ocpdash.upgrades.review import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
@@ -41,7 +46,78 @@ class UpgradeOptionsForm(forms.Form):
         return self.cleaned_data["options"] if self.is_valid() else UpgradeOptions()
 
 
-class UpgradeForm(UpgradeOptionsForm):
+START_CHOICES = [
+    ("now", "Now"),
+    ("at", "At a time"),
+    ("next_window", "At the next maintenance window"),
+]
+START_AT_MAX_LENGTH = 40  # as the API's ``start``
+
+
+@functools.cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class StartForm(forms.Form):
+    """When a request starts (ocpdash.changes.flow.Start): now, at a local time in a named time zone
+    (the browser's datetime-local value), or at the next maintenance window. Whether that start is
+    possible (in the past, too far, outside the windows, no window) is the domain's to say."""
+
+    start = forms.ChoiceField(
+        choices=START_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": "Choose when it starts: now, at a time, or at the next window."},
+    )
+    start_at = forms.CharField(required=False, max_length=START_AT_MAX_LENGTH, strip=True)
+    start_tz = forms.ChoiceField(
+        choices=time_zone_choices,
+        required=False,
+        error_messages={"invalid_choice": "%(value)s is not a time zone name such as Asia/Shanghai or UTC."},
+    )
+
+    def clean(self):
+        self._clean_start()
+        return super().clean()
+
+    def _clean_start(self) -> None:
+        data = self.cleaned_data
+        mode = data.get("start") or "now"
+        if "start" not in data or mode != "at":
+            data["when"] = Start(mode)
+            return
+        text = data.get("start_at", "")
+        if not text:
+            self.add_error("start_at", "Give the start time: a date and a time.")
+            return
+        try:
+            local = datetime.fromisoformat(text)
+        except ValueError:
+            self.add_error("start_at", f"{text!r} is not a date and time such as 2026-12-05 01:00.")
+            return
+        if local.tzinfo is None:
+            if "start_tz" not in data:
+                return  # its own error says why
+            name = data.get("start_tz") or "UTC"
+            zone = zoneinfo.ZoneInfo(name)
+            at = local.replace(tzinfo=zone)
+            if at.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+                self.add_error(
+                    "start_at",
+                    f"{local:%Y-%m-%d %H:%M} does not exist in {name} (the clocks go forward then); "
+                    "choose another time.",
+                )
+                return
+            local = at
+        data["when"] = Start("at", local)
+
+    @property
+    def when(self) -> Start:
+        """The chosen start (now when the form is not valid)."""
+        return self.cleaned_data.get("when", Start()) if self.is_valid() else Start()
+
+
+class UpgradeForm(StartForm, UpgradeOptionsForm):
     package = forms.ModelChoiceField(
         queryset=RpmPackage.objects.all(),
         error_messages={"required": "Choose a package first.", "invalid_choice": "Choose a package first."},
@@ -75,6 +151,21 @@ class CommentForm(forms.Form):
 
 class SignOffForm(forms.Form):
     note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH, strip=True)
+
+
+class ApproveForm(forms.Form):
+    """An approval of the plan the approver saw (its digest: refused if the plan changed since)."""
+
+    comment = forms.CharField(required=False, max_length=REASON_MAX_LENGTH, strip=True)
+    plan_digest = forms.CharField(required=False, max_length=64, strip=True)
+
+
+class DeclineForm(forms.Form):
+    comment = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        strip=True,
+        error_messages={"required": "Say why you decline it: the requester reads it."},
+    )
 
 
 def form_error(form: forms.Form) -> str:

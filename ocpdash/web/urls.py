@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from ocpdash.catalog import views as catalog
 from ocpdash.core.access import viewers_only
 from ocpdash.upgrades.params import IdConverter
-from ocpdash.web.views import actions, clusters, dashboard, history, upgrades
+from ocpdash.web.views import actions, changes, clusters, dashboard, history, upgrades
 
 register_converter(IdConverter, "id")
 
@@ -21,6 +21,11 @@ urlpatterns = [
     path("upgrades/<id:pk>/steps/<id:subtask_id>/operate/", actions.operate_step, name="operate_step"),
     path("upgrades/<id:pk>/comment/", actions.comment, name="comment"),
     path("upgrades/<id:pk>/sign-off/", actions.sign_off, name="sign_off"),
+    path("upgrades/<id:pk>/approve/", actions.approve, name="approve"),
+    path("upgrades/<id:pk>/decline/", actions.decline, name="decline"),
+    path("upgrades/<id:pk>/recheck/", actions.recheck, name="recheck"),
+    path("approvals/", changes.approvals_page, name="approvals"),
+    path("upcoming/", changes.upcoming_page, name="upcoming"),
     path("history/", history.history, name="history"),
     path("history.csv", history.history_csv, name="history_csv"),
     path("catalog/", catalog.catalog_page, name="catalog"),

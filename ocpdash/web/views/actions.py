@@ -1,4 +1,5 @@
-"""Mutating actions on an upgrade: operations (task and step) and review (comments, sign-off).
+"""Mutating actions on an upgrade: operations (task and step), review (comments, sign-off) and
+change management (approve, decline, check the plan again: ocpdash.changes.flow).
 
 Each reads its fields through a Django form (ocpdash.web.forms: the API's limits), and answers htmx
 with an inline outcome fragment (the UpgradeError's message and status on refusal, 400 for a field
@@ -7,15 +8,19 @@ the form refuses) and a plain form post with a redirect back to the page and a f
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ocpdash.changes import flow
 from ocpdash.upgrades import operations, review
 from ocpdash.upgrades.errors import NotAllowed, UpgradeError
-from ocpdash.web.forms import CommentForm, OperationForm, SignOffForm, form_error
+from ocpdash.upgrades.precheck import WEB_OCP_SECONDS
+from ocpdash.web.forms import ApproveForm, CommentForm, DeclineForm, OperationForm, SignOffForm, form_error
+from ocpdash.web.views.changes import panel_context
 from ocpdash.web.views.upgrades import _step, load, review_context
 
 
@@ -107,3 +112,67 @@ def sign_off(request, pk: int):
         return f"Signed off by {done.reviewed_by} at {done.reviewed_at:%Y-%m-%d %H:%M}."
 
     return _review_action(request, pk, SignOffForm(request.POST), act)
+
+
+def _change_action(request, pk: int, form, action):
+    """``action(upgrade, cleaned_data)`` from the Change panel. htmx: the outcome above the panel,
+    and the panel as the upgrade is now (out of band); a plain post: a redirect with a message.
+    NotAllowed (not an approver, or their own request) is a 403 as for the operations."""
+    upgrade = load(pk)
+    if not form.is_valid():
+        message, ok, status = form_error(form), False, 400
+    else:
+        try:
+            message = action(upgrade, form.cleaned_data)
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message)
+        except UpgradeError as exc:
+            message, ok, status = exc.message, False, exc.http_status
+        else:
+            ok, status = True, 200
+    if not request.htmx:
+        (messages.success if ok else messages.error)(request, message)
+        return redirect(reverse("upgrade", args=[pk]) + "#change")
+    upgrade = load(pk)
+    context = {"upgrade": upgrade, "change": panel_context(request, upgrade), "oob": True}
+    context |= {"message": message, "ok": ok}
+    return render(request, "web/_change_panel.html#answer", context, status=status)
+
+
+def _approver(request, what: str) -> None:
+    if not request.user.has_perm(flow.APPROVE_PERMISSION):
+        raise PermissionDenied(f"You are not allowed to {what} upgrades (Approvers role needed).")
+
+
+@require_POST
+def approve(request, pk: int):
+    _approver(request, "approve")
+
+    def act(upgrade, data):
+        return flow.approve(
+            request.user,
+            upgrade,
+            comment=data["comment"],
+            plan_digest=data["plan_digest"] or None,
+            deadline_seconds=WEB_OCP_SECONDS,
+        )
+
+    return _change_action(request, pk, ApproveForm(request.POST), act)
+
+
+@require_POST
+def decline(request, pk: int):
+    _approver(request, "decline")
+
+    def act(upgrade, data):
+        return flow.decline(request.user, upgrade, comment=data["comment"])
+
+    return _change_action(request, pk, DeclineForm(request.POST), act)
+
+
+@require_POST
+def recheck(request, pk: int):
+    def act(upgrade, data):
+        return flow.recheck(request.user, upgrade, deadline_seconds=WEB_OCP_SECONDS)
+
+    return _change_action(request, pk, forms.Form(request.POST), act)

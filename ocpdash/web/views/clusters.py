@@ -1,4 +1,4 @@
-"""Cluster page and the upgrade form (package choice, live pre-check, submit)."""
+"""Cluster page and the upgrade form (package choice, start, live pre-check with ETA, submit)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.changes import policy, timing, windows
 from ocpdash.ocp.platform import rpm_family
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.sites.models import Cluster
@@ -21,7 +23,9 @@ from ocpdash.upgrades.models import REASON_MAX_LENGTH, Upgrade
 from ocpdash.upgrades.options import OPTIONS_NEED_OCP, UpgradeOptions
 from ocpdash.upgrades.precheck import WEB_OCP_SECONDS, is_newer, precheck
 from ocpdash.upgrades.submission import submit_upgrade
-from ocpdash.web.forms import UpgradeForm, UpgradeOptionsForm
+from ocpdash.web.forms import StartForm, UpgradeForm, UpgradeOptionsForm, form_error, time_zone_choices
+
+OPENINGS_SHOWN = 3  # next maintenance window openings beside the "next window" choice
 
 
 def cluster_detail(request, pk: int):
@@ -103,6 +107,21 @@ def form_context(cluster: Cluster, data=None, selected: str = "") -> dict:
         "zones": primary.zone_names,
         "options_form": UpgradeOptionsForm(data) if data is not None else UpgradeOptionsForm(),
         "reason_max": REASON_MAX_LENGTH,
+        **start_context(cluster, data),
+    }
+
+
+def start_context(cluster: Cluster, data=None) -> dict:
+    """The Start choice: the time zone of the cluster's (or its site's) first window, else UTC, and
+    the next openings (the "next window" choice is offered only when there are windows)."""
+    found = windows.windows_for(cluster)
+    form = StartForm(data) if data is not None else StartForm()
+    return {
+        "start_value": form["start"].value() or "now",
+        "start_at_value": form["start_at"].value() or "",
+        "start_tz": form["start_tz"].value() or (found[0].time_zone if found else "UTC"),
+        "time_zones": time_zone_choices(),
+        "openings": windows.upcoming(found, timezone.now(), OPENINGS_SHOWN) if found else [],
     }
 
 
@@ -125,9 +144,26 @@ def precheck_fragment(request, pk: int):
         context["report"] = precheck(
             request.user, cluster, package, options_form.options, deadline_seconds=WEB_OCP_SECONDS
         )
+        context.update(outlook(cluster, context["report"], StartForm(request.GET)))
     elif package is not None:
         context["error"] = " ".join(options_form.non_field_errors()) or "Check the upgrade options."
     return render(request, "web/upgrade_form.html#precheck", context)
+
+
+def outlook(cluster: Cluster, report, start_form: StartForm) -> dict:
+    """Beside the pre-check: the ETA of its path from history, whether it fits the chosen start's
+    window, and the approvals the request will wait for."""
+    context = {
+        "need": policy.requirement(report.pair or cluster.pair_members()),
+        "start_error": "" if start_form.is_valid() else form_error(start_form),
+    }
+    if report.path:
+        versions = [step.version for step in report.path]
+        estimate = timing.plan_estimate(cluster, versions, report.options.upgrade_mode)
+        when = start_form.when
+        context["eta"] = estimate.describe()
+        context["fit"] = timing.window_fit(cluster, estimate.p90, when.mode, when.at, timezone.now())
+    return context
 
 
 def _package(value) -> RpmPackage | None:
@@ -151,6 +187,7 @@ def _submit(request, cluster: Cluster):
             reason=data["reason"],
             options=form.options,
             deadline_seconds=WEB_OCP_SECONDS,
+            start=form.when,
         )
     except NotAllowed as exc:
         raise PermissionDenied(exc.message)

@@ -24,6 +24,7 @@ from ocpdash.upgrades.models import TERMINAL_STATES, Upgrade, UpgradeStep
 from ocpdash.upgrades.params import parse_finite, parse_id
 from ocpdash.upgrades.steplog import step_log_tail
 from ocpdash.web import dagview
+from ocpdash.web.views import changes
 
 EVENTS_SHOWN = 100  # newest events on the page (all of them are in the API and the admin)
 CLOCK_SLACK = timedelta(seconds=5)  # workers' clocks and in-flight writes
@@ -86,6 +87,7 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
         context.update(step_context(request, upgrade, selected))
     if upgrade.is_terminal:
         context.update(review_context(request, upgrade))
+    context.update(changes.page_parts(request, upgrade))  # the Change panel, the ETA, who ended it
     return context
 
 
