@@ -570,8 +570,6 @@ def try_start(upgrade_id: int, now: datetime | None = None) -> str:
             message,
             window=decision.window.as_dict() if decision.window else None,
         )
-        notify(
-            "started", upgrade.pk, window_text=decision.note, eta_text=decision.facts["eta"].get("text", "")
-        )
+        # "started" is announced when OCP accepts it (submission.adopt), as for any upgrade.
         transaction.on_commit(lambda: enqueue.send(enqueue.SUBMIT, upgrade.pk), robust=True)
     return "started"

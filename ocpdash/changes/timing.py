@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from ocpdash.changes import windows
@@ -17,13 +18,28 @@ def plan_estimate(cluster, path: list[str], mode: str = "", exclude_upgrade_id: 
     return estimate_plan(cluster, upgrade_path=path, upgrade_mode=mode, exclude_upgrade_id=exclude_upgrade_id)
 
 
+# An ETA reads the history (a few hundred ms on a large one): kept per upgrade revision for a while,
+# so a watched page or an API client polling an unchanged upgrade does not recompute it.
+CACHE_SECONDS = 60
+
+
 def upgrade_eta(upgrade: Upgrade, now: datetime | None = None) -> dict | None:
     """``Estimate.as_dict()`` plus the expected end (median and p90); None once it ended."""
-    from ocpdash.upgrades.eta import estimate_remaining, expected_end
-
     if upgrade.is_terminal:
         return None
-    now = now or timezone.now()
+    if now is not None:
+        return _upgrade_eta(upgrade, now)
+    key = f"ocpdash:eta:{upgrade.pk}:{upgrade.created_at.timestamp()}:{upgrade.revision}:{upgrade.state}"
+    found = cache.get(key)
+    if found is None:
+        found = _upgrade_eta(upgrade, timezone.now())
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _upgrade_eta(upgrade: Upgrade, now: datetime) -> dict:
+    from ocpdash.upgrades.eta import estimate_remaining, expected_end
+
     if upgrade.state in POLLED_STATES:
         estimate = estimate_remaining(upgrade, now=now)
         ends = expected_end(upgrade, now=now)

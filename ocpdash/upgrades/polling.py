@@ -265,10 +265,11 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
             if state == State.FAILED:
                 message = f"Upgrade failed: {fields['last_error']}"
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
-            _announce(upgrade.pk, state, fields["last_error"])
         due = next_due(current.next_poll_at, now, interval_for(state)) if state in POLLED_STATES else None
         fields["next_poll_at"] = due
         lease.release_or_roll_back(upgrade.pk, held.token, **fields)
+        if state != current.state:  # after the write, so the message has the new state
+            _announce(upgrade.pk, state, fields["last_error"])
     return due
 
 

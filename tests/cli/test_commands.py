@@ -1,6 +1,5 @@
 """The management commands: same permissions and events as the UI, errors without tracebacks."""
 
-import hashlib
 from io import StringIO
 
 import pytest
@@ -8,7 +7,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.authtoken.models import Token
 
-from ocpdash.catalog.models import RpmPackage
 from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent
 
 GOOD = "oceanbase-4.2.1.1-100000162023111615.el7.x86_64.rpm"
@@ -33,26 +31,6 @@ def test_api_token_issue_prints_a_working_key_and_revoke_removes_it(operator):
 def test_unknown_user_is_a_command_error(db):
     with pytest.raises(CommandError, match="No ocpdash user"):
         run("api_token", "issue", "ghost")
-
-
-def test_catalog_import_from_a_folder_computes_digests_and_refuses_bad_names(tmp_path, catalog_admin):
-    (tmp_path / GOOD).write_bytes(b"rpm bytes")
-    (tmp_path / "oceanbase-4.2.1.1-100000162023111615.el7.sparc.rpm").write_bytes(b"x")
-    err = StringIO()
-    with pytest.raises(CommandError, match="1 of 2 files refused"):
-        call_command("catalog_import", str(tmp_path), "--user", catalog_admin.username, stderr=err)
-    assert "architecture" in err.getvalue().lower(), err.getvalue()
-    package = RpmPackage.objects.get(file_name=GOOD)
-    assert package.size == 9 and package.sha256 == hashlib.sha256(b"rpm bytes").hexdigest()
-    assert package.sha1 == hashlib.sha1(b"rpm bytes").hexdigest() and package.added_by == catalog_admin
-
-
-def test_catalog_import_from_a_list_file(tmp_path, catalog_admin):
-    (tmp_path / GOOD).write_bytes(b"abc")
-    listing = tmp_path / "list.txt"
-    listing.write_text(f"# RPMs\n{GOOD}\n")
-    out, _ = run("catalog_import", str(listing), "--user", catalog_admin.username)
-    assert "added" in out and RpmPackage.objects.filter(file_name=GOOD, size=3).exists()
 
 
 def test_catalog_import_needs_the_catalog_admin_role(tmp_path, viewer):

@@ -22,9 +22,16 @@ class Command(BaseCommand):
         if site is not None and not options["no_sync"]:
             clusters = sync_demo_estate(site)
         result = load_demo()
+        history = 0
+        if site is not None and not options["no_sync"]:
+            from ocpdash.core.demo_history import seed_demo_history
+            from ocpdash.sites.models import Cluster
+
+            # Past upgrades shaped and timed as the simulator runs them: the ETA has history to show.
+            history = seed_demo_history(Cluster.objects.filter(site=site))
         self.stdout.write(
             f"Demo data: {result['users']} new user(s), {result['packages']} new package(s), "
-            f"{clusters} cluster(s) from the simulator, helios labelled production ({result['policies']} new "
-            f"policy, {result['windows']} new window). Logins: admin / operator / viewer / approver, "
-            f"password '{demo_password()}'."
+            f"{clusters} cluster(s) from the simulator, {history} past upgrade(s) of demo history, helios "
+            f"labelled production ({result['policies']} new policy, {result['windows']} new window). "
+            f"Logins: admin / operator / viewer / approver, password '{demo_password()}'."
         )
