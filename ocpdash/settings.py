@@ -253,6 +253,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "state": each its own enum name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "UpgradeStateEnum": "ocpdash.upgrades.models.State",
+        "PresenceStateEnum": "ocpdash.catalog.models.Presence",
+        "UploadStateEnum": "ocpdash.catalog.models.UploadState",
+    },
 }
 
 # --- Security ---
@@ -374,7 +380,9 @@ except ValueError as _exc:
     raise RuntimeError(f"OCPDASH_RPM_STORAGE_OPTIONS is not a JSON object: {_exc}") from None
 STORAGES["rpms"] = {
     "BACKEND": env_str("OCPDASH_RPM_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-    "OPTIONS": _rpm_storage_options if _rpm_storage_options is not None else {"location": OCPDASH_RPM_STORAGE_DIR},
+    "OPTIONS": (
+        _rpm_storage_options if _rpm_storage_options is not None else {"location": OCPDASH_RPM_STORAGE_DIR}
+    ),
 }
 # The largest RPM the catalog takes (admin upload, catalog_import from a folder or a URL).
 OCPDASH_RPM_MAX_BYTES = int(env_float("OCPDASH_RPM_MAX_BYTES", 4 * 1024**3))

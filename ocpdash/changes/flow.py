@@ -300,9 +300,14 @@ def _without_times(note: str) -> str:
     return "".join(ch for ch in note if not ch.isdigit())
 
 
+def may_recheck(user) -> bool:
+    """Requesters (operators) and approvers may have a waiting plan checked with OCP again."""
+    return user.has_perm(APPROVE_PERMISSION) or user.has_perm("upgrades.submit_upgrade")
+
+
 def recheck(user, upgrade: Upgrade, *, deadline_seconds: float | None = None) -> str:
     """An operator's or approver's "check the plan again": the plan re-frozen from OCP now."""
-    if not (user.has_perm(APPROVE_PERMISSION) or user.has_perm("upgrades.submit_upgrade")):
+    if not may_recheck(user):
         raise NotAllowed("You are not allowed to re-check upgrade plans.")
     if upgrade.state not in WAITING_STATES:
         raise OperationRefused("Only a plan waiting for approval or its start can be checked again.")

@@ -12,7 +12,10 @@ from ocpdash.core.middleware import IdleSessionMiddleware
 from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
 from ocpdash.web.urls import urlpatterns as WEB_PATTERNS
 
-POST_ONLY = {"sync_clusters", "resume_site", "operate_task", "operate_step", "comment", "sign_off"}
+POST_ONLY = {
+    "sync_clusters", "resume_site", "operate_task", "operate_step", "comment", "sign_off",
+    "approve", "decline", "recheck", "catalog_refresh", "catalog_start_upload",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -29,7 +32,11 @@ def estate(make_cluster, make_package, operator, site):
         upgrade=upgrade, ocp_task_id=900, ocp_subtask_id=1, name="step", status="SUCCESSFUL"
     )
     UpgradeEvent.objects.create(upgrade=upgrade, kind="state", message="Upgrade requested.")
-    return {"sites": site.pk, "clusters": cluster.pk, "upgrades": upgrade.pk, "subtask_id": 1}
+    # catalog/<id>/upload/ takes a package, catalog/uploads/<id>/ an upload: any id, refused before the view.
+    return {
+        "sites": site.pk, "clusters": cluster.pk, "upgrades": upgrade.pk, "catalog": upgrade.package_id,
+        "subtask_id": 1,
+    }  # fmt: skip
 
 
 def url_of(pattern, estate) -> str:

@@ -5,73 +5,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_files_presence_uploads'),
-        ('sites', '0004_cluster_labels'),
-        ('upgrades', '0004_cancel_attention_step_log'),
+        ("catalog", "0003_files_presence_uploads"),
+        ("sites", "0004_cluster_labels"),
+        ("upgrades", "0004_cancel_attention_step_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='upgrade',
-            options={'ordering': ['-created_at', '-id'], 'permissions': [('submit_upgrade', 'Can submit upgrades'), ('approve_upgrade', "Can approve or decline other people's upgrade requests"), ('operate_upgrade', 'Can retry, skip, cancel and roll back upgrades'), ('review_upgrade', 'Can comment on and sign off upgrades')]},
+            name="upgrade",
+            options={
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("submit_upgrade", "Can submit upgrades"),
+                    ("approve_upgrade", "Can approve or decline other people's upgrade requests"),
+                    ("operate_upgrade", "Can retry, skip, cancel and roll back upgrades"),
+                    ("review_upgrade", "Can comment on and sign off upgrades"),
+                ],
+            },
         ),
         migrations.RemoveConstraint(
-            model_name='upgrade',
-            name='one_active_upgrade_per_cluster',
+            model_name="upgrade",
+            name="one_active_upgrade_per_cluster",
         ),
         migrations.RemoveConstraint(
-            model_name='upgrade',
-            name='one_active_upgrade_per_pair',
+            model_name="upgrade",
+            name="one_active_upgrade_per_pair",
         ),
         migrations.AddField(
-            model_name='upgrade',
-            name='approvals_required',
+            model_name="upgrade",
+            name="approvals_required",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='upgrade',
-            name='plan',
+            model_name="upgrade",
+            name="plan",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='upgrade',
-            name='plan_digest',
+            model_name="upgrade",
+            name="plan_digest",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='upgrade',
-            name='planned_start',
+            model_name="upgrade",
+            name="planned_start",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='upgrade',
-            name='start_at',
+            model_name="upgrade",
+            name="start_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='upgrade',
-            name='start_mode',
-            field=models.CharField(blank=True, default='now', max_length=20),
+            model_name="upgrade",
+            name="start_mode",
+            field=models.CharField(blank=True, default="now", max_length=20),
         ),
         migrations.AddField(
-            model_name='upgrade',
-            name='start_note',
+            model_name="upgrade",
+            name="start_note",
             field=models.TextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='upgrade',
-            name='state',
-            field=models.CharField(choices=[('queued', 'Queued'), ('submitting', 'Submitting to OCP'), ('running', 'Running'), ('failed', 'Failed'), ('successful', 'Successful'), ('rejected', 'Rejected by OCP'), ('rolled_back', 'Rolled back'), ('closed', 'Closed'), ('needs_attention', 'Needs attention'), ('cancelled', 'Cancelled'), ('awaiting_approval', 'Awaiting approval'), ('scheduled', 'Scheduled'), ('declined', 'Declined')], default='queued', max_length=20),
+            model_name="upgrade",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("submitting", "Submitting to OCP"),
+                    ("running", "Running"),
+                    ("failed", "Failed"),
+                    ("successful", "Successful"),
+                    ("rejected", "Rejected by OCP"),
+                    ("rolled_back", "Rolled back"),
+                    ("closed", "Closed"),
+                    ("needs_attention", "Needs attention"),
+                    ("cancelled", "Cancelled"),
+                    ("awaiting_approval", "Awaiting approval"),
+                    ("scheduled", "Scheduled"),
+                    ("declined", "Declined"),
+                ],
+                default="queued",
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='upgrade',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ('awaiting_approval', 'scheduled', 'queued', 'submitting', 'needs_attention', 'running', 'failed'))), fields=('cluster',), name='one_active_upgrade_per_cluster', violation_error_message='This cluster already has an active upgrade.'),
+            model_name="upgrade",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        (
+                            "awaiting_approval",
+                            "scheduled",
+                            "queued",
+                            "submitting",
+                            "needs_attention",
+                            "running",
+                            "failed",
+                        ),
+                    )
+                ),
+                fields=("cluster",),
+                name="one_active_upgrade_per_cluster",
+                violation_error_message="This cluster already has an active upgrade.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='upgrade',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ('awaiting_approval', 'scheduled', 'queued', 'submitting', 'needs_attention', 'running', 'failed'))), fields=('pair_key',), name='one_active_upgrade_per_pair', violation_error_message="This cluster's primary/standby pair already has an active upgrade."),
+            model_name="upgrade",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        (
+                            "awaiting_approval",
+                            "scheduled",
+                            "queued",
+                            "submitting",
+                            "needs_attention",
+                            "running",
+                            "failed",
+                        ),
+                    )
+                ),
+                fields=("pair_key",),
+                name="one_active_upgrade_per_pair",
+                violation_error_message="This cluster's primary/standby pair already has an active upgrade.",
+            ),
         ),
     ]

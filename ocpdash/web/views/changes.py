@@ -74,7 +74,7 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
         "may_approve": flow.may_approve(user, upgrade),
         "may_decline": flow.may_decline(user, upgrade),
         # flow.recheck's rule: approvers and operators may ask OCP again
-        "may_recheck": user.has_perm(flow.APPROVE_PERMISSION) or user.has_perm("upgrades.submit_upgrade"),
+        "may_recheck": flow.may_recheck(user),
         "comment_max": REASON_MAX_LENGTH,
     }
 
