@@ -8,7 +8,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from ocpdash.api.docs import api_docs
+from ocpdash.api.docs import api_docs, api_root
 from ocpdash.api.views.estate import ClusterViewSet, PackageViewSet, SiteViewSet
 from ocpdash.api.views.upgrades import UpgradeViewSet
 
@@ -30,6 +30,7 @@ def _drf_authenticates(patterns):
 urlpatterns = [
     *_drf_authenticates(
         [
+            path("", api_root, name="root"),
             path("schema/", SpectacularAPIView.as_view(), name="schema"),
             *router.urls,
         ]

@@ -41,6 +41,13 @@ STATE_CLASSES = {
 }
 
 
+@register.simple_tag
+def ocpdash_version() -> str:
+    from ocpdash.version import version
+
+    return version()
+
+
 @register.filter
 def op_label(operation: str) -> str:
     """'retry' → 'Retry', as the operations module names them."""
