@@ -22,6 +22,12 @@ def record(upgrade_id: int, kind: str, message: str, *, actor=None, subtask_id=N
     return event
 
 
+def trace(trace_id: str | None) -> dict:
+    """OCP's trace id of a failed call as event data (nothing when OCP sent none): the evidence pack
+    lists them, so OCP's support can find the request on their side."""
+    return {"trace_id": str(trace_id)} if trace_id else {}
+
+
 def announce(kind: str, upgrade_id: int, *, actor=None, **context) -> None:
     """Tell the subscribed notification channels (ocpdash.notify), inside the caller's transaction
     (an outbox: sent once it commits). Recording a notification never stops the change it reports."""

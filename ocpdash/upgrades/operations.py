@@ -137,11 +137,13 @@ def _call(fn, upgrade: Upgrade, user):
         return fn()
     except OcpRefused as exc:
         message = f"OCP refused: {exc.ocp_message or exc.message}"
-        events.record(upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user)
+        events.record(
+            upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user, **events.trace(exc.trace_id)
+        )
         raise OperationRefused(message)
     except OcpError as exc:
         message = f"Nothing was changed; OCP could not be reached: {exc.message}"
-        events.record(upgrade.pk, UpgradeEvent.Kind.ERROR, message, actor=user)
+        events.record(upgrade.pk, UpgradeEvent.Kind.ERROR, message, actor=user, **events.trace(exc.trace_id))
         raise OcpUnavailable(message)
 
 

@@ -329,7 +329,10 @@ def _record_fault(
     with transaction.atomic():
         if not upgrade.ocp_fault or (always_event and upgrade.ocp_fault != fault):
             events.record(
-                upgrade.pk, UpgradeEvent.Kind.ERROR, f"{fault} Still following; the upgrade is not failed."
+                upgrade.pk,
+                UpgradeEvent.Kind.ERROR,
+                f"{fault} Still following; the upgrade is not failed.",
+                **events.trace(trace_id),
             )
         lease.release_or_roll_back(
             upgrade.pk,

@@ -169,7 +169,7 @@ def _submit_with_lease(upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
             try:
                 existing = find_created_task(client, upgrade)
             except OcpError as exc:
-                return _note_fault(upgrade, held, exc.message)
+                return _note_fault(upgrade, held, exc.message, exc.trace_id)
             if existing is not None:
                 adopt(upgrade, existing, held, adopted=True)
                 return SubmitOutcome("adopted")
@@ -315,6 +315,7 @@ def _post(client, upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
             upgrade,
             held,
             f"OCP says another task is still running on the cluster; will submit when it ends: {exc.message}",
+            exc.trace_id,
         )
     except (OcpForbidden, OcpNotFound) as exc:
         reject(upgrade, exc, held)
@@ -323,7 +324,7 @@ def _post(client, upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
         if not exc.request_sent or isinstance(exc, OcpAuthError):
             # OCP never processed it: forget the attempt, so the retry posts without a lookup.
             Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token).update(submit_attempted_at=None)
-        return _note_fault(upgrade, held, exc.message)
+        return _note_fault(upgrade, held, exc.message, exc.trace_id)
     adopt(upgrade, task, held, adopted=False)
     return SubmitOutcome("submitted")
 
@@ -421,11 +422,20 @@ def reject(upgrade: Upgrade, exc: OcpError, held: lease.Lease) -> None:
         ).update(state=State.REJECTED, last_error=message, finished_at=held.now(), ocp_fault="")
         if not done:
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before recording OCP's refusal.")
-        events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, status=exc.status, code=str(exc.code))
+        events.record(
+            upgrade.pk,
+            UpgradeEvent.Kind.STATE,
+            message,
+            status=exc.status,
+            code=str(exc.code),
+            **events.trace(exc.trace_id),
+        )
         events.announce("finished", upgrade.pk, outcome="rejected", reason=message)
 
 
-def _note_fault(upgrade: Upgrade, held: lease.Lease, message: str) -> SubmitOutcome:
+def _note_fault(
+    upgrade: Upgrade, held: lease.Lease, message: str, trace_id: str | None = None
+) -> SubmitOutcome:
     """Not submitted yet, for a reason that may pass (OCP down, busy, our own bug): shown on the page
     (an event the first time), retried with backoff."""
     with transaction.atomic():
@@ -434,7 +444,12 @@ def _note_fault(upgrade: Upgrade, held: lease.Lease, message: str) -> SubmitOutc
         ):
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before noting a fault.")
         if upgrade.ocp_fault != message and not upgrade.ocp_fault:
-            events.record(upgrade.pk, UpgradeEvent.Kind.ERROR, f"Not submitted yet, will retry: {message}")
+            events.record(
+                upgrade.pk,
+                UpgradeEvent.Kind.ERROR,
+                f"Not submitted yet, will retry: {message}",
+                **events.trace(trace_id),
+            )
     upgrade.ocp_fault = message
     return SubmitOutcome("retry", _backoff(upgrade.submit_failures + 1))
 
