@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from ocpdash.catalog import views as catalog
 from ocpdash.core.access import viewers_only
 from ocpdash.upgrades.params import IdConverter
-from ocpdash.web.views import actions, changes, clusters, dashboard, history, upgrades
+from ocpdash.web.views import actions, changes, clusters, dashboard, evidence, history, upgrades
 
 register_converter(IdConverter, "id")
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("clusters/<id:pk>/upgrade/precheck/", clusters.precheck_fragment, name="upgrade_precheck"),
     path("upgrades/<id:pk>/", upgrades.upgrade_page, name="upgrade"),
     path("upgrades/<id:pk>/poll/", upgrades.upgrade_poll, name="upgrade_poll"),
+    path("upgrades/<id:pk>/evidence/", evidence.upgrade_evidence, name="upgrade_evidence"),
     path("upgrades/<id:pk>/steps/<id:subtask_id>/log/", upgrades.step_log, name="step_log"),
     path("upgrades/<id:pk>/operate/", actions.operate_task, name="operate_task"),
     path("upgrades/<id:pk>/steps/<id:subtask_id>/operate/", actions.operate_step, name="operate_step"),

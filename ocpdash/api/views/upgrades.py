@@ -3,6 +3,7 @@ domain function as the web UI and the CLI; errors they raise become the API's er
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,6 +15,7 @@ from ocpdash.api import serializers as s
 from ocpdash.api.pagination import CreatedCursorPagination
 from ocpdash.api.views.base import ApiViewSet
 from ocpdash.changes import flow
+from ocpdash.upgrades import evidence
 from ocpdash.upgrades.history import FILTERS, filter_upgrades
 from ocpdash.upgrades.models import Upgrade, UpgradeStep
 from ocpdash.upgrades.operations import operate_step, operate_task
@@ -80,12 +82,13 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         "approve": APPROVE,
         "decline": APPROVE,
         "recheck": VIEW,  # requesters and approvers: the domain checks which
+        "evidence": VIEW,
     }
 
     def get_queryset(self):
         if self.action == "list":
             return filter_upgrades(self.request.query_params).prefetch_related("also_upgrades")
-        if self.action == "events":
+        if self.action in ("events", "evidence"):
             return Upgrade.objects.all()
         return Upgrade.objects.for_list().prefetch_related(
             "steps", "also_upgrades", s.newest_events_prefetch()
@@ -174,6 +177,16 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         upgrade = self.get_object()
         page = self.paginate_queryset(upgrade.events.select_related("actor"))
         return self.get_paginated_response(s.EventSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def evidence(self, request, pk=None):
+        """The upgrade's evidence pack as canonical JSON: the bytes whose SHA-256 the exported HTML
+        states (also in the X-Evidence-SHA256 header). Keys sorted, no whitespace, ASCII only."""
+        pack = evidence.export(self.get_object().pk)
+        response = HttpResponse(pack.body, content_type="application/json")
+        response["X-Evidence-SHA256"] = pack.sha256
+        return response
 
     @extend_schema(methods=["GET"], request=None, responses=s.CommentSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.CommentSerializer, responses={201: s.CommentSerializer})

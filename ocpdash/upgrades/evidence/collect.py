@@ -1,0 +1,458 @@
+"""What an evidence pack holds, read in eight queries whatever the number of steps and events: the
+upgrade (with its cluster, site, primary, package and users), the pair's other members, tasks,
+steps, events with their actors, approvals, comments and the path's packages.
+
+Everything is plain JSON data in a fixed order (ids, then times). Times are UTC ISO 8601 with
+microseconds and ``Z``. Nothing depends on the clock at export: a running step has no duration,
+and ``as_of`` is the newest time the pack itself holds. ``by: null`` on an event is ocpdash itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from ocpdash.catalog.models import RpmPackage
+from ocpdash.changes import plan as plans
+from ocpdash.changes.models import Approval
+from ocpdash.upgrades.models import Comment, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask, display_status
+
+FORMAT = "ocpdash-evidence"
+FORMAT_VERSION = 1
+REDACTED = "[redacted]"
+# Shorter secrets are not searched for: replacing every "admin" or "p" would mangle the record
+# (credentials of real sites are longer; the redaction is a second line behind never reading them).
+MIN_SECRET_LENGTH = 6
+SIGNED_OFF = "Signed off."
+
+
+def collect(upgrade_id: int) -> dict:
+    upgrade = Upgrade.objects.select_related(
+        "cluster__site", "cluster__primary", "package", "requested_by", "reviewed_by"
+    ).get(pk=upgrade_id)
+    members = list(upgrade.also_upgrades.select_related("site").order_by("name", "pk"))
+    tasks = list(UpgradeTask.objects.filter(upgrade_id=upgrade_id).order_by("ocp_task_id"))
+    steps = list(
+        UpgradeStep.objects.filter(upgrade_id=upgrade_id)
+        .defer("log_tail", "log_fetched_at", "log_requested_at")
+        .order_by("ocp_task_id", "ocp_subtask_id")
+    )
+    events = list(
+        UpgradeEvent.objects.filter(upgrade_id=upgrade_id)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    approvals = list(
+        Approval.objects.filter(upgrade_id=upgrade_id).select_related("user").order_by("created_at", "id")
+    )
+    comments = list(
+        Comment.objects.filter(upgrade_id=upgrade_id).select_related("author").order_by("created_at", "id")
+    )
+    names = {c.pk: c.name for c in [upgrade.cluster.primary, upgrade.cluster, *members] if c is not None}
+    data = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "upgrade": _upgrade(upgrade),
+        "cluster": _cluster(upgrade.cluster, names),
+        "pair": _pair(upgrade, members, names),
+        "sites": _sites([upgrade.cluster, *members]),
+        "packages": _packages(upgrade),
+        "plan": _plan(upgrade),
+        "precheck": _precheck(upgrade.plan or {}),
+        "approvals": _approvals(upgrade, approvals),
+        "tasks": _tasks(tasks, steps),
+        "steps": _steps(steps, events),
+        "events": [_event(e) for e in events],
+        "faults": _faults(events),
+        "trace_ids": _trace_ids(events),
+        "people": _people(upgrade, events, approvals, comments),
+        "comments": [
+            {"id": c.pk, "by": _name(c.author), "at": _t(c.created_at), "body": c.body} for c in comments
+        ],
+        "sign_off": _sign_off(upgrade, events),
+    }
+    data["as_of"] = _as_of(upgrade, steps, events, approvals, comments)
+    secrets = _secrets([upgrade.cluster.site, *(m.site for m in members)])
+    redactions = [0]
+    data = _redact(data, secrets, redactions) if secrets else data
+    data["redactions"] = redactions[0]
+    return data
+
+
+def _t(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds(), 3) if start and end else None
+
+
+def _name(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _upgrade(u: Upgrade) -> dict:
+    return {
+        "id": u.pk,
+        "state": u.state,
+        "state_label": u.get_state_display(),
+        "from_version": u.from_version,
+        "to_version": u.to_version,
+        "path": list(u.upgrade_path or []),
+        "options": {
+            "upgrade_mode": u.upgrade_mode,
+            "zone_order": list(u.zone_order or []),
+            "freeze_server": u.freeze_server,
+        },
+        "reason": u.reason,
+        "requested_by": _name(u.requested_by),
+        "requested_at": _t(u.created_at),
+        "start": {
+            "mode": u.start_mode,
+            "at": _t(u.start_at),
+            "planned": _t(u.planned_start),
+            "note": u.start_note,
+        },
+        "submitted_at": _t(u.submitted_at),
+        "submit_attempts": u.submit_attempts,
+        "ocp_task": {
+            "id": u.ocp_task_id,
+            "status": u.ocp_task_status,
+            "operation": u.ocp_task_operation,
+            "prohibit_rollback": u.ocp_prohibit_rollback,
+        },
+        "finished_at": _t(u.finished_at),
+        "duration_seconds": _seconds(u.submitted_at or u.created_at, u.finished_at),
+        "cancel_requested": u.cancel_requested,
+        "last_error": u.last_error,
+        "ocp_fault": u.ocp_fault,
+        "revision": u.revision,
+    }
+
+
+def _cluster(cluster, names: dict[int, str]) -> dict:
+    primary = names.get(cluster.primary_id, f"#{cluster.primary_id}") if cluster.primary_id else None
+    return {
+        "id": cluster.pk,
+        "name": cluster.name,
+        "site": cluster.site.name,
+        "ocp_id": cluster.ocp_id,
+        "ob_cluster_id": cluster.ob_cluster_id,
+        "role": cluster.cluster_type,
+        "primary": primary,
+        "version_now": cluster.version,
+        "status_now": cluster.status,
+        "architecture": cluster.architecture,
+        "operating_system": cluster.operating_system,
+        "zones": cluster.zone_names,
+        "labels": sorted(str(label) for label in cluster.labels or []),
+    }
+
+
+def _pair(upgrade: Upgrade, members: list, names: dict[int, str]) -> list[dict]:
+    """Every cluster the upgrade upgrades (standbys first, as OCP runs them), with the version the
+    plan froze for each and the version ocpdash knows now."""
+    frozen = {m.get("name"): m for m in (upgrade.plan or {}).get("members", [])}
+    rows = []
+    for cluster in [*members, upgrade.cluster]:
+        at_request = frozen.get(cluster.name, {})
+        rows.append(
+            {
+                **_cluster(cluster, names),
+                "upgraded_as": "requested" if cluster.pk == upgrade.cluster_id else "pair member",
+                "version_at_request": at_request.get("ocp_version") or at_request.get("version"),
+            }
+        )
+    return rows
+
+
+def _sites(clusters: list) -> list[dict]:
+    """Which OCP: name, OCP's version and its address (scheme, host and port only: no credentials)."""
+    seen = {}
+    for cluster in clusters:
+        site = cluster.site
+        if site.pk not in seen:
+            parts = urlsplit(site.base_url or "")
+            host = parts.hostname or ""
+            address = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "") if host else ""
+            seen[site.pk] = {"name": site.name, "ocp_version": site.ocp_version, "address": address}
+    return sorted(seen.values(), key=lambda s: s["name"])
+
+
+def _packages(upgrade: Upgrade) -> list[dict]:
+    """The target RPM and every RPM on the frozen path, with the checksums the catalog holds."""
+    plan = upgrade.plan or {}
+    target = upgrade.package
+    versions: dict[str, list[str]] = {target.file_name: []}
+    for stop in plan.get("path", []):
+        if stop.get("rpm"):
+            versions.setdefault(stop["rpm"], []).append(stop.get("version", ""))
+    known = {p.file_name: p for p in RpmPackage.objects.filter(file_name__in=list(versions))}
+    frozen_sha = (plan.get("package") or {}).get("sha256")
+    rows = []
+    for file_name, on_path in versions.items():
+        package = known.get(file_name)
+        row = {
+            "file_name": file_name,
+            "role": "target" if file_name == target.file_name else "path",
+            "path_versions": on_path,
+            "in_catalog": package is not None,
+            "version": package.full_version if package else None,
+            "size": package.size if package else None,
+            "sha256": package.sha256 if package else None,
+            "sha1": package.sha1 if package else None,
+            "verified_at": _t(package.verified_at) if package else None,
+            "enabled": package.enabled if package else None,
+        }
+        if row["role"] == "target":
+            row["sha256_in_plan"] = frozen_sha
+        rows.append(row)
+    return rows
+
+
+def _plan(upgrade: Upgrade) -> dict:
+    recomputed = plans.digest(upgrade.plan) if upgrade.plan else ""
+    return {
+        "digest": upgrade.plan_digest,
+        "digest_recomputed": recomputed,
+        "digest_matches": bool(upgrade.plan_digest) and recomputed == upgrade.plan_digest,
+        "frozen": upgrade.plan or {},
+    }
+
+
+def _precheck(plan: dict) -> dict | None:
+    if not plan:
+        return None
+    details = plan.get(plans.DETAILS) or {}
+    result = plan.get("precheck") or {}
+    return {
+        "ok": result.get("ok"),
+        "failing": list(result.get("failing", [])),
+        "checks": list(details.get("checks", [])),
+        "missing_rpms": list(details.get("missing_rpms", [])),
+    }
+
+
+def _approvals(upgrade: Upgrade, approvals: list[Approval]) -> dict:
+    decisions = [
+        {
+            "id": a.pk,
+            "by": _name(a.user),
+            "decision": a.decision,
+            "comment": a.comment,
+            "at": _t(a.created_at),
+            "plan_digest": a.plan_digest,
+            "for_current_plan": a.plan_digest == upgrade.plan_digest,
+            "void": a.is_void,
+            "voided_at": _t(a.voided_at),
+            "void_reason": a.void_reason,
+        }
+        for a in approvals
+    ]
+    valid = [d for d in decisions if d["decision"] == "approved" and not d["void"] and d["for_current_plan"]]
+    return {"required": upgrade.approvals_required, "valid": len(valid), "decisions": decisions}
+
+
+def _tasks(tasks: list[UpgradeTask], steps: list[UpgradeStep]) -> list[dict]:
+    counts: dict[int, int] = {}
+    for step in steps:
+        counts[step.ocp_task_id] = counts.get(step.ocp_task_id, 0) + 1
+    return [
+        {
+            "id": t.ocp_task_id,
+            "name": t.name,
+            "status": t.status,
+            "operation": t.operation,
+            "is_parent": t.is_parent,
+            "wait_step": t.parent_subtask_id,
+            "binary_version": t.binary_version,
+            "cluster_ocp_id": t.cluster_ocp_id,
+            "type": t.task_type,
+            "prohibit_rollback": t.prohibit_rollback,
+            "started_at": _t(t.started_at),
+            "finished_at": _t(t.finished_at),
+            "steps": counts.get(t.ocp_task_id, 0),
+        }
+        for t in tasks
+    ]
+
+
+def _steps(steps: list[UpgradeStep], events: list[UpgradeEvent]) -> list[dict]:
+    changes: dict[int, list[dict]] = {}
+    operations: dict[int, list[dict]] = {}
+    for e in events:
+        if e.ocp_subtask_id is None:
+            continue
+        data = e.data or {}
+        if e.kind == UpgradeEvent.Kind.STEP:
+            status = display_status(str(data.get("status", "")), str(data.get("operation", "")))
+            changes.setdefault(e.ocp_subtask_id, []).append(
+                {
+                    "at": _t(e.created_at),
+                    "status": status,
+                    "previous": data.get("previous", ""),
+                    "event": e.pk,
+                }
+            )
+        elif e.kind == UpgradeEvent.Kind.OPERATION:
+            operations.setdefault(e.ocp_subtask_id, []).append(
+                {
+                    "at": _t(e.created_at),
+                    "by": _name(e.actor),
+                    "operation": data.get("operation", ""),
+                    "outcome": data.get("outcome", "requested"),
+                    "reason": data.get("reason", ""),
+                    "event": e.pk,
+                }
+            )
+    return [
+        {
+            "task_id": s.ocp_task_id,
+            "subtask_id": s.ocp_subtask_id,
+            "name": s.name,
+            "description": s.description,
+            "status": s.status,
+            "operation": s.operation,
+            "display_status": s.display_status,
+            "runs": s.run_time,
+            "started_at": _t(s.started_at),
+            "finished_at": _t(s.finished_at),
+            "duration_seconds": _seconds(s.started_at, s.finished_at),
+            "upstreams": list(s.upstreams or []),
+            "downstreams": list(s.downstreams or []),
+            "parallel_idx": s.parallel_idx,
+            "series_id": s.series_id,
+            "prohibit_rollback": s.prohibit_rollback,
+            "changes": changes.get(s.ocp_subtask_id, []),
+            "operations": operations.get(s.ocp_subtask_id, []),
+        }
+        for s in steps
+    ]
+
+
+def _event(e: UpgradeEvent) -> dict:
+    return {
+        "id": e.pk,
+        "at": _t(e.created_at),
+        "by": _name(e.actor),
+        "kind": e.kind,
+        "message": e.message,
+        "subtask_id": e.ocp_subtask_id,
+        "data": e.data or {},
+    }
+
+
+def _is_fault(e: UpgradeEvent) -> bool:
+    data = e.data or {}
+    if e.kind == UpgradeEvent.Kind.ERROR or data.get("trace_id"):
+        return True
+    if e.kind == UpgradeEvent.Kind.STEP:
+        return data.get("status") == "FAILED"
+    return e.kind == UpgradeEvent.Kind.STATE and ("code" in data or data.get("state") == "failed")
+
+
+def _faults(events: list[UpgradeEvent]) -> list[dict]:
+    """Everything that went wrong: errors (OCP unreachable, refused calls), failed steps, OCP's
+    refusals and the upgrade failing, each with OCP's trace id when OCP sent one."""
+    return [
+        {
+            "event": e.pk,
+            "at": _t(e.created_at),
+            "kind": e.kind,
+            "message": e.message,
+            "subtask_id": e.ocp_subtask_id,
+            "trace_id": (e.data or {}).get("trace_id"),
+        }
+        for e in events
+        if _is_fault(e)
+    ]
+
+
+def _trace_ids(events: list[UpgradeEvent]) -> list[dict]:
+    return [
+        {"trace_id": str(e.data["trace_id"]), "event": e.pk, "at": _t(e.created_at)}
+        for e in events
+        if (e.data or {}).get("trace_id")
+    ]
+
+
+def _people(upgrade: Upgrade, events, approvals, comments) -> list[dict]:
+    """Who took part and how, with their first and last recorded action."""
+    people: dict[str, dict] = {}
+
+    def add(user, moment, what: str) -> None:
+        if user is None:
+            return
+        row = people.setdefault(user.get_username(), {"user": user.get_username(), "did": set(), "times": []})
+        row["did"].add(what)
+        row["times"].append(moment)
+
+    add(upgrade.requested_by, upgrade.created_at, "requested")
+    for a in approvals:
+        add(a.user, a.created_at, a.decision + (" (void)" if a.is_void else ""))
+    for e in events:
+        if e.kind == UpgradeEvent.Kind.OPERATION and e.actor_id:
+            add(e.actor, e.created_at, (e.data or {}).get("operation") or "operated")
+    for c in comments:
+        add(c.author, c.created_at, "commented")
+    if upgrade.reviewed_at:
+        add(upgrade.reviewed_by, upgrade.reviewed_at, "signed off")
+    rows = [
+        {
+            "user": p["user"],
+            "did": sorted(p["did"]),
+            "first_at": _t(min(p["times"])),
+            "last_at": _t(max(p["times"])),
+        }
+        for p in people.values()
+    ]
+    return sorted(rows, key=lambda p: (p["first_at"], p["user"]))
+
+
+def _sign_off(upgrade: Upgrade, events: list[UpgradeEvent]) -> dict | None:
+    if not upgrade.reviewed_at:
+        return None
+    note = ""
+    for e in reversed(events):
+        if (
+            e.kind == UpgradeEvent.Kind.REVIEW
+            and e.actor_id == upgrade.reviewed_by_id
+            and e.message.startswith(SIGNED_OFF)
+        ):
+            note = e.message[len(SIGNED_OFF) :].strip()
+            break
+    return {"by": _name(upgrade.reviewed_by), "at": _t(upgrade.reviewed_at), "note": note}
+
+
+def _as_of(upgrade: Upgrade, steps, events, approvals, comments) -> str | None:
+    moments = [upgrade.created_at, upgrade.submitted_at, upgrade.finished_at, upgrade.reviewed_at]
+    moments += [e.created_at for e in events[-1:]]
+    moments += [m for s in steps for m in (s.started_at, s.finished_at)]
+    moments += [a.voided_at or a.created_at for a in approvals] + [c.created_at for c in comments]
+    return _t(max((m for m in moments if m is not None), default=None))
+
+
+def _secrets(sites: list) -> list[str]:
+    found = {
+        value
+        for site in sites
+        for value in (site.password, site.access_key_secret)
+        if value and len(value) >= MIN_SECRET_LENGTH
+    }
+    return sorted(found, key=len, reverse=True)
+
+
+def _redact(value, secrets: list[str], count: list[int]):
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+                count[0] += 1
+        return value
+    if isinstance(value, dict):
+        return {_redact(k, secrets, count): _redact(v, secrets, count) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, secrets, count) for v in value]
+    return value

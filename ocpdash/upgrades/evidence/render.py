@@ -1,0 +1,105 @@
+"""The evidence pack as one HTML file (templates/evidence/pack.html): inline styles, inline SVG, no
+script, laid out for A4 when printed. The template escapes every value; the SVG comes escaped from
+svg.py, and the embedded JSON is the canonical bytes, which hold no ``<``, ``>`` or ``&``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from ocpdash.upgrades.evidence import JSON_ELEMENT_ID, SHA_META, Pack
+from ocpdash.upgrades.evidence.svg import GLYPHS, dag_sections, gantt_figures, parse, status_class
+
+TEMPLATE = "evidence/pack.html"
+
+
+def render(pack: Pack, *, exported_by: str, exported_at: datetime) -> str:
+    data = pack.data
+    dags = dag_sections(data)
+    for section in dags:
+        section.figures = [mark_safe(f) for f in section.figures]  # noqa: S308 - escaped in svg.py
+    embedded = pack.body.decode("ascii")
+    assert "<" not in embedded and ">" not in embedded  # canonical_json guarantees it
+    context = {
+        "d": data,
+        "u": data["upgrade"],
+        "pack": pack,
+        "sha_meta": SHA_META,
+        "json_id": JSON_ELEMENT_ID,
+        "json_name": pack.filename("json"),
+        "html_name": pack.filename("html"),
+        "exported_by": exported_by,
+        "exported_at": clock(exported_at.astimezone(UTC).isoformat()),
+        "as_of": clock(data["as_of"]),
+        "times": {
+            key: clock(data["upgrade"][key]) for key in ("requested_at", "submitted_at", "finished_at")
+        },
+        "dags": dags,
+        "gantt": [mark_safe(f) for f in gantt_figures(data)],  # noqa: S308 - escaped in svg.py
+        "steps": [_step_row(s) for s in data["steps"]],
+        "events": [_event_row(e) for e in data["events"]],
+        "approvals": [
+            {**a, "at": clock(a["at"]), "voided_at": clock(a["voided_at"])}
+            for a in data["approvals"]["decisions"]
+        ],
+        "faults": [{**f, "at": clock(f["at"])} for f in data["faults"]],
+        "people": [
+            {**p, "first_at": clock(p["first_at"]), "last_at": clock(p["last_at"])} for p in data["people"]
+        ],
+        "comments": [{**c, "at": clock(c["at"])} for c in data["comments"]],
+        "sign_off": {**data["sign_off"], "at": clock(data["sign_off"]["at"])} if data["sign_off"] else None,
+        "embedded_json": mark_safe(embedded),  # noqa: S308 - canonical JSON: no <, > or &
+    }
+    return render_to_string(TEMPLATE, context)
+
+
+def clock(moment: str | None) -> str:
+    """'2026-03-07 01:02:03' (UTC, as the pack says at its top); empty for none."""
+    return parse(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _step_row(step: dict) -> dict:
+    operations = [
+        f"{o['operation'] or 'operation'} {o['outcome']} by {o['by'] or 'ocpdash'} at {clock(o['at'])}"
+        + (f" ({o['reason']})" if o["reason"] else "")
+        for o in step["operations"]
+    ]
+    return {
+        "task_id": step["task_id"],
+        "subtask_id": step["subtask_id"],
+        "name": step["name"],
+        "status": step["display_status"],
+        "css": status_class(step["display_status"]),
+        "glyph": GLYPHS.get(step["display_status"], "?"),
+        "started": clock(step["started_at"]),
+        "finished": clock(step["finished_at"]),
+        "took": duration(step["duration_seconds"]),
+        "runs": step["runs"],
+        "changes": len(step["changes"]),
+        "operations": operations,
+    }
+
+
+def _event_row(event: dict) -> dict:
+    return {
+        "id": event["id"],
+        "at": clock(event["at"]),
+        "by": event["by"] or "ocpdash",
+        "kind": event["kind"],
+        "message": event["message"],
+        "step": event["subtask_id"],
+        "trace_id": (event["data"] or {}).get("trace_id", ""),
+    }
