@@ -11,6 +11,7 @@ from django import forms
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.changes.flow import Start
+from ocpdash.sites import search
 from ocpdash.upgrades.models import REASON_MAX_LENGTH
 from ocpdash.upgrades.options import MODES, UpgradeOptions
 from ocpdash.upgrades.review import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH
@@ -166,6 +167,36 @@ class DeclineForm(forms.Form):
         strip=True,
         error_messages={"required": "Say why you decline it: the requester reads it."},
     )
+
+
+class ClusterFilterForm(forms.Form):
+    """The dashboard's cluster search and filters (GET). Each filter offers the values the clusters
+    have; a value that is not one of them is ignored, as an empty one is."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=search.SEARCH_MAX_LENGTH,
+        strip=True,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "name, site, version, label", "autocomplete": "off"}
+        ),
+    )
+    site = forms.ChoiceField(required=False)
+    version = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False)
+    label = forms.ChoiceField(required=False)
+
+    def __init__(self, data, *, choices: dict[str, list[str]]) -> None:
+        super().__init__(data)
+        for name in search.FILTER_KEYS:
+            self.fields[name].choices = [("", "any"), *((value, value) for value in choices.get(name, []))]
+
+    def filters(self) -> search.ClusterFilter:
+        self.is_valid()
+        return search.ClusterFilter(
+            **{name: self.cleaned_data.get(name) or "" for name in ("q", *search.FILTER_KEYS)}
+        )
 
 
 def form_error(form: forms.Form) -> str:

@@ -1,4 +1,6 @@
-"""Dashboard: clusters and active upgrades, refreshing itself (204 while nothing changed)."""
+"""Dashboard: active upgrades (their elapsed times tick in the browser, static/js/elapsed.js) and the
+clusters, searchable and filtered with pairs kept together; refreshing itself (204 while nothing
+changed)."""
 
 from __future__ import annotations
 
@@ -11,19 +13,33 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
+from ocpdash.sites import search
 from ocpdash.sites.guard import refused_message, resume
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades import enqueue
 from ocpdash.upgrades.models import Upgrade
+from ocpdash.web.forms import ClusterFilterForm
 
 
+@vary_on_headers("HX-Request", "HX-Target")
 def dashboard(request):
+    """The page; its live poll (``v``: the key it shows, 204 while unchanged; the cluster filter's
+    keys ride along, see ocpdash.sites.search); and the cluster list alone for the filter form."""
     key = _dashboard_key()
     if request.GET.get("v") == key:
         return HttpResponse(status=204)
+    clusters = _clusters()
+    form = ClusterFilterForm(request.GET, choices=search.options(clusters))
+    wanted = form.filters()
+    shown = search.pairs(clusters, wanted)
     context = {
-        "clusters": _clusters(),
+        "pairs": shown,
+        "shown_count": sum(len(p.rows) for p in shown),
+        "cluster_count": len(clusters),
+        "filter_form": form,
+        "wanted": wanted,
         "active_upgrades": _active(),
         "key": key,
         "sites": _sites(),
@@ -31,8 +47,10 @@ def dashboard(request):
         "can_resume": request.user.has_perm("upgrades.operate_upgrade"),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
     }
+    if request.htmx and request.htmx.target == "cluster-list":
+        return render(request, "web/dashboard.html#clusters", context)
     if request.htmx:
-        return render(request, "web/dashboard.html#body", context)
+        return render(request, "web/dashboard.html#body", {**context, "oob": True})
     return render(request, "web/dashboard.html", context)
 
 
@@ -52,11 +70,11 @@ def _dashboard_key() -> str:
 
 
 def _clusters() -> list[Cluster]:
-    """Every cluster with its last upgrade; a pair's standbys right after their primary."""
+    """Every cluster with its last upgrade (search.pairs orders and groups them)."""
     last = Upgrade.objects.filter(Q(cluster=OuterRef("pk")) | Q(also_upgrades=OuterRef("pk"))).order_by(
         "-created_at", "-id"
     )
-    rows = list(
+    return list(
         Cluster.objects.select_related("site", "primary")
         .annotate(
             last_upgrade_id=Subquery(last.values("pk")[:1]),
@@ -65,10 +83,6 @@ def _clusters() -> list[Cluster]:
             last_upgrade_at=Subquery(last.values("created_at")[:1]),
         )
         .order_by("site__name", "name")
-    )
-    names = {c.pk: c.name for c in rows}
-    return sorted(
-        rows, key=lambda c: (c.site.name, names.get(c.primary_id, c.name), c.primary_id is not None, c.name)
     )
 
 
@@ -83,6 +97,7 @@ def _active():
     return (
         Upgrade.objects.active()
         .for_list()
+        .prefetch_related("also_upgrades")
         .annotate(
             total_steps=Count("steps"),
             done_steps=Count("steps", filter=Q(steps__status="SUCCESSFUL")),
