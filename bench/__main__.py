@@ -141,7 +141,7 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     stack_module.ensure_debian_tools()
     stack_module.fresh_var()
     stack_module.setup_django()
-    from bench import browser, data, engine, eta, web
+    from bench import browser, data, engine, eta, evidence, web
     from bench.httpload import session_cookie
 
     log("database, redis, simulator, web")
@@ -207,6 +207,8 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     figures.append(web.history(picked["cluster"], history_rows))
     log("8 ETA from history")
     figures.append(eta.figure(eta.seed_step_history(), eta.following(data.make_upgrade(1000))))
+    log("11 evidence pack")
+    figures.append(evidence.figure(evidence.finished(data.make_upgrade(1000))))
     log("7 browser load times")
     with browser.chromium() as chromium:
         times = browser.load_times(chromium, cookie, {300: upgrades[300], 1000: upgrades[1000]})

@@ -9,13 +9,25 @@ and ``as_of`` is the newest time the pack itself holds. ``by: null`` on an event
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.changes import plan as plans
 from ocpdash.changes.models import Approval
-from ocpdash.upgrades.models import Comment, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask, display_status
+from ocpdash.upgrades.evidence.timeline import (
+    at,
+    event_row,
+    fault_rows,
+    newest_time,
+    people_rows,
+    seconds,
+    sign_off_of,
+    step_rows,
+    task_rows,
+    trace_id_rows,
+    username,
+)
+from ocpdash.upgrades.models import Comment, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
 
 FORMAT = "ocpdash-evidence"
 FORMAT_VERSION = 1
@@ -23,7 +35,6 @@ REDACTED = "[redacted]"
 # Shorter secrets are not searched for: replacing every "admin" or "p" would mangle the record
 # (credentials of real sites are longer; the redaction is a second line behind never reading them).
 MIN_SECRET_LENGTH = 6
-SIGNED_OFF = "Signed off."
 
 
 def collect(upgrade_id: int) -> dict:
@@ -60,37 +71,23 @@ def collect(upgrade_id: int) -> dict:
         "plan": _plan(upgrade),
         "precheck": _precheck(upgrade.plan or {}),
         "approvals": _approvals(upgrade, approvals),
-        "tasks": _tasks(tasks, steps),
-        "steps": _steps(steps, events),
-        "events": [_event(e) for e in events],
-        "faults": _faults(events),
-        "trace_ids": _trace_ids(events),
-        "people": _people(upgrade, events, approvals, comments),
+        "tasks": task_rows(tasks, steps),
+        "steps": step_rows(steps, events),
+        "events": [event_row(e) for e in events],
+        "faults": fault_rows(events),
+        "trace_ids": trace_id_rows(events),
+        "people": people_rows(upgrade, events, approvals, comments),
         "comments": [
-            {"id": c.pk, "by": _name(c.author), "at": _t(c.created_at), "body": c.body} for c in comments
+            {"id": c.pk, "by": username(c.author), "at": at(c.created_at), "body": c.body} for c in comments
         ],
-        "sign_off": _sign_off(upgrade, events),
+        "sign_off": sign_off_of(upgrade, events),
     }
-    data["as_of"] = _as_of(upgrade, steps, events, approvals, comments)
+    data["as_of"] = newest_time(upgrade, steps, events, approvals, comments)
     secrets = _secrets([upgrade.cluster.site, *(m.site for m in members)])
     redactions = [0]
     data = _redact(data, secrets, redactions) if secrets else data
     data["redactions"] = redactions[0]
     return data
-
-
-def _t(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    return round((end - start).total_seconds(), 3) if start and end else None
-
-
-def _name(user) -> str | None:
-    return user.get_username() if user is not None else None
 
 
 def _upgrade(u: Upgrade) -> dict:
@@ -107,15 +104,15 @@ def _upgrade(u: Upgrade) -> dict:
             "freeze_server": u.freeze_server,
         },
         "reason": u.reason,
-        "requested_by": _name(u.requested_by),
-        "requested_at": _t(u.created_at),
+        "requested_by": username(u.requested_by),
+        "requested_at": at(u.created_at),
         "start": {
             "mode": u.start_mode,
-            "at": _t(u.start_at),
-            "planned": _t(u.planned_start),
+            "at": at(u.start_at),
+            "planned": at(u.planned_start),
             "note": u.start_note,
         },
-        "submitted_at": _t(u.submitted_at),
+        "submitted_at": at(u.submitted_at),
         "submit_attempts": u.submit_attempts,
         "ocp_task": {
             "id": u.ocp_task_id,
@@ -123,8 +120,8 @@ def _upgrade(u: Upgrade) -> dict:
             "operation": u.ocp_task_operation,
             "prohibit_rollback": u.ocp_prohibit_rollback,
         },
-        "finished_at": _t(u.finished_at),
-        "duration_seconds": _seconds(u.submitted_at or u.created_at, u.finished_at),
+        "finished_at": at(u.finished_at),
+        "duration_seconds": seconds(u.submitted_at or u.created_at, u.finished_at),
         "cancel_requested": u.cancel_requested,
         "last_error": u.last_error,
         "ocp_fault": u.ocp_fault,
@@ -203,7 +200,7 @@ def _packages(upgrade: Upgrade) -> list[dict]:
             "size": package.size if package else None,
             "sha256": package.sha256 if package else None,
             "sha1": package.sha1 if package else None,
-            "verified_at": _t(package.verified_at) if package else None,
+            "verified_at": at(package.verified_at) if package else None,
             "enabled": package.enabled if package else None,
         }
         if row["role"] == "target":
@@ -239,199 +236,20 @@ def _approvals(upgrade: Upgrade, approvals: list[Approval]) -> dict:
     decisions = [
         {
             "id": a.pk,
-            "by": _name(a.user),
+            "by": username(a.user),
             "decision": a.decision,
             "comment": a.comment,
-            "at": _t(a.created_at),
+            "at": at(a.created_at),
             "plan_digest": a.plan_digest,
             "for_current_plan": a.plan_digest == upgrade.plan_digest,
             "void": a.is_void,
-            "voided_at": _t(a.voided_at),
+            "voided_at": at(a.voided_at),
             "void_reason": a.void_reason,
         }
         for a in approvals
     ]
     valid = [d for d in decisions if d["decision"] == "approved" and not d["void"] and d["for_current_plan"]]
     return {"required": upgrade.approvals_required, "valid": len(valid), "decisions": decisions}
-
-
-def _tasks(tasks: list[UpgradeTask], steps: list[UpgradeStep]) -> list[dict]:
-    counts: dict[int, int] = {}
-    for step in steps:
-        counts[step.ocp_task_id] = counts.get(step.ocp_task_id, 0) + 1
-    return [
-        {
-            "id": t.ocp_task_id,
-            "name": t.name,
-            "status": t.status,
-            "operation": t.operation,
-            "is_parent": t.is_parent,
-            "wait_step": t.parent_subtask_id,
-            "binary_version": t.binary_version,
-            "cluster_ocp_id": t.cluster_ocp_id,
-            "type": t.task_type,
-            "prohibit_rollback": t.prohibit_rollback,
-            "started_at": _t(t.started_at),
-            "finished_at": _t(t.finished_at),
-            "steps": counts.get(t.ocp_task_id, 0),
-        }
-        for t in tasks
-    ]
-
-
-def _steps(steps: list[UpgradeStep], events: list[UpgradeEvent]) -> list[dict]:
-    changes: dict[int, list[dict]] = {}
-    operations: dict[int, list[dict]] = {}
-    for e in events:
-        if e.ocp_subtask_id is None:
-            continue
-        data = e.data or {}
-        if e.kind == UpgradeEvent.Kind.STEP:
-            status = display_status(str(data.get("status", "")), str(data.get("operation", "")))
-            changes.setdefault(e.ocp_subtask_id, []).append(
-                {
-                    "at": _t(e.created_at),
-                    "status": status,
-                    "previous": data.get("previous", ""),
-                    "event": e.pk,
-                }
-            )
-        elif e.kind == UpgradeEvent.Kind.OPERATION:
-            operations.setdefault(e.ocp_subtask_id, []).append(
-                {
-                    "at": _t(e.created_at),
-                    "by": _name(e.actor),
-                    "operation": data.get("operation", ""),
-                    "outcome": data.get("outcome", "requested"),
-                    "reason": data.get("reason", ""),
-                    "event": e.pk,
-                }
-            )
-    return [
-        {
-            "task_id": s.ocp_task_id,
-            "subtask_id": s.ocp_subtask_id,
-            "name": s.name,
-            "description": s.description,
-            "status": s.status,
-            "operation": s.operation,
-            "display_status": s.display_status,
-            "runs": s.run_time,
-            "started_at": _t(s.started_at),
-            "finished_at": _t(s.finished_at),
-            "duration_seconds": _seconds(s.started_at, s.finished_at),
-            "upstreams": list(s.upstreams or []),
-            "downstreams": list(s.downstreams or []),
-            "parallel_idx": s.parallel_idx,
-            "series_id": s.series_id,
-            "prohibit_rollback": s.prohibit_rollback,
-            "changes": changes.get(s.ocp_subtask_id, []),
-            "operations": operations.get(s.ocp_subtask_id, []),
-        }
-        for s in steps
-    ]
-
-
-def _event(e: UpgradeEvent) -> dict:
-    return {
-        "id": e.pk,
-        "at": _t(e.created_at),
-        "by": _name(e.actor),
-        "kind": e.kind,
-        "message": e.message,
-        "subtask_id": e.ocp_subtask_id,
-        "data": e.data or {},
-    }
-
-
-def _is_fault(e: UpgradeEvent) -> bool:
-    data = e.data or {}
-    if e.kind == UpgradeEvent.Kind.ERROR or data.get("trace_id"):
-        return True
-    if e.kind == UpgradeEvent.Kind.STEP:
-        return data.get("status") == "FAILED"
-    return e.kind == UpgradeEvent.Kind.STATE and ("code" in data or data.get("state") == "failed")
-
-
-def _faults(events: list[UpgradeEvent]) -> list[dict]:
-    """Everything that went wrong: errors (OCP unreachable, refused calls), failed steps, OCP's
-    refusals and the upgrade failing, each with OCP's trace id when OCP sent one."""
-    return [
-        {
-            "event": e.pk,
-            "at": _t(e.created_at),
-            "kind": e.kind,
-            "message": e.message,
-            "subtask_id": e.ocp_subtask_id,
-            "trace_id": (e.data or {}).get("trace_id"),
-        }
-        for e in events
-        if _is_fault(e)
-    ]
-
-
-def _trace_ids(events: list[UpgradeEvent]) -> list[dict]:
-    return [
-        {"trace_id": str(e.data["trace_id"]), "event": e.pk, "at": _t(e.created_at)}
-        for e in events
-        if (e.data or {}).get("trace_id")
-    ]
-
-
-def _people(upgrade: Upgrade, events, approvals, comments) -> list[dict]:
-    """Who took part and how, with their first and last recorded action."""
-    people: dict[str, dict] = {}
-
-    def add(user, moment, what: str) -> None:
-        if user is None:
-            return
-        row = people.setdefault(user.get_username(), {"user": user.get_username(), "did": set(), "times": []})
-        row["did"].add(what)
-        row["times"].append(moment)
-
-    add(upgrade.requested_by, upgrade.created_at, "requested")
-    for a in approvals:
-        add(a.user, a.created_at, a.decision + (" (void)" if a.is_void else ""))
-    for e in events:
-        if e.kind == UpgradeEvent.Kind.OPERATION and e.actor_id:
-            add(e.actor, e.created_at, (e.data or {}).get("operation") or "operated")
-    for c in comments:
-        add(c.author, c.created_at, "commented")
-    if upgrade.reviewed_at:
-        add(upgrade.reviewed_by, upgrade.reviewed_at, "signed off")
-    rows = [
-        {
-            "user": p["user"],
-            "did": sorted(p["did"]),
-            "first_at": _t(min(p["times"])),
-            "last_at": _t(max(p["times"])),
-        }
-        for p in people.values()
-    ]
-    return sorted(rows, key=lambda p: (p["first_at"], p["user"]))
-
-
-def _sign_off(upgrade: Upgrade, events: list[UpgradeEvent]) -> dict | None:
-    if not upgrade.reviewed_at:
-        return None
-    note = ""
-    for e in reversed(events):
-        if (
-            e.kind == UpgradeEvent.Kind.REVIEW
-            and e.actor_id == upgrade.reviewed_by_id
-            and e.message.startswith(SIGNED_OFF)
-        ):
-            note = e.message[len(SIGNED_OFF) :].strip()
-            break
-    return {"by": _name(upgrade.reviewed_by), "at": _t(upgrade.reviewed_at), "note": note}
-
-
-def _as_of(upgrade: Upgrade, steps, events, approvals, comments) -> str | None:
-    moments = [upgrade.created_at, upgrade.submitted_at, upgrade.finished_at, upgrade.reviewed_at]
-    moments += [e.created_at for e in events[-1:]]
-    moments += [m for s in steps for m in (s.started_at, s.finished_at)]
-    moments += [a.voided_at or a.created_at for a in approvals] + [c.created_at for c in comments]
-    return _t(max((m for m in moments if m is not None), default=None))
 
 
 def _secrets(sites: list) -> list[str]:
