@@ -141,7 +141,7 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     stack_module.ensure_debian_tools()
     stack_module.fresh_var()
     stack_module.setup_django()
-    from bench import browser, data, engine, eta, evidence, web
+    from bench import browser, data, engine, eta, evidence, views, web
     from bench.httpload import session_cookie
 
     log("database, redis, simulator, web")
@@ -213,6 +213,8 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     with browser.chromium() as chromium:
         times = browser.load_times(chromium, cookie, {300: upgrades[300], 1000: upgrades[1000]})
         figures.append(_load_figure(times))
+        log("12 Gantt view and replay")
+        figures += views.figures(chromium, cookie, upgrades[1000], data.make_finished_upgrade(1000))
         log("3 freshness")
         figures.append(engine.freshness(chromium, cookie))
     log("waiting for the soak")

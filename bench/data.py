@@ -56,13 +56,23 @@ def _child_names(zones: int, extra: int) -> list[str]:
 
 
 @transaction.atomic
-def make_upgrade(steps: int, *, progress: float = 0.4) -> Upgrade:
-    """A running upgrade with exactly ``steps`` steps, the first ``progress`` share done, one running."""
-    versions, zones = SHAPES[steps]
-    cluster = make_cluster(max(zones, 3))
+def make_upgrade(
+    steps: int,
+    *,
+    progress: float = 0.4,
+    shape: tuple[int, int] | None = None,
+    cluster=None,
+    package=None,
+    user=None,
+) -> Upgrade:
+    """A running upgrade with exactly ``steps`` steps, the first ``progress`` share done, one running.
+    ``shape`` (binary versions, zones) for a size SHAPES has not; the tests pass their own cluster
+    (zones named zone1…), package and user."""
+    versions, zones = shape or SHAPES[steps]
+    cluster = cluster or make_cluster(max(zones, 3))
     upgrade = Upgrade.objects.create(
-        cluster=cluster, package=RpmPackage.objects.get(file_name=PACKAGE),
-        requested_by=_user("operator"), state=State.RUNNING, from_version=cluster.version,
+        cluster=cluster, package=package or RpmPackage.objects.get(file_name=PACKAGE),
+        requested_by=user or _user("operator"), state=State.RUNNING, from_version=cluster.version,
         to_version="4.2.1.1-100000162023111615", upgrade_path=["4.2.1.1-100000162023111615"],
         submitted_at=timezone.now(), ocp_task_status="RUNNING",
     )  # fmt: skip
@@ -133,6 +143,61 @@ def _set_progress(rows: list[UpgradeStep], progress: float) -> None:
             step.started_at, step.finished_at = now - timedelta(seconds=5 * (done - i)), now
         elif i == done:
             step.status, step.run_time, step.started_at = "RUNNING", 1, now
+
+
+def make_finished_upgrade(steps: int, *, step_seconds: float = 20, **kwargs) -> Upgrade:
+    """A successful upgrade shaped as ``make_upgrade``'s, with the step events a real one leaves:
+    every step ran ``step_seconds`` in OCP's order (a child task inside its parent's wait step), and
+    the first 'Restart observer' failed once and was retried a minute later."""
+    upgrade = make_upgrade(steps, progress=0.0, **kwargs)
+    tasks = {t.ocp_task_id: t for t in UpgradeTask.objects.filter(upgrade=upgrade)}
+    rows = {s.ocp_subtask_id: s for s in UpgradeStep.objects.filter(upgrade=upgrade)}
+    child_of = {t.parent_subtask_id: t.ocp_task_id for t in tasks.values() if not t.is_parent}
+    begin = timezone.now() - timedelta(seconds=step_seconds * (steps + 5) + 120)
+    clock, found, retried = [begin], [], []
+
+    def run(task_id: int) -> None:
+        tasks[task_id].started_at = clock[0]
+        mine = {i: s.upstreams for i, s in rows.items() if s.ocp_task_id == task_id}
+        for sub in topological_order(mine):
+            step = rows[sub]
+            step.started_at, step.run_time = clock[0], 1
+            found.append((clock[0], sub, "RUNNING", "", "PENDING"))
+            if sub in child_of:
+                run(child_of[sub])
+            elif step.name == "Restart observer" and not retried:
+                retried.append(sub)
+                clock[0] += timedelta(seconds=step_seconds)
+                found.append((clock[0], sub, "FAILED", "", "RUNNING"))
+                clock[0] += timedelta(seconds=60)
+                step.started_at, step.run_time = clock[0], 2
+                found.append((clock[0], sub, "RUNNING", "RETRY", "FAILED"))
+            clock[0] += timedelta(seconds=step_seconds)
+            step.status, step.operation, step.finished_at = (
+                "SUCCESSFUL",
+                "RETRY" if sub in retried else "",
+                clock[0],
+            )
+            found.append((clock[0], sub, "SUCCESSFUL", step.operation, "RUNNING"))
+        tasks[task_id].status, tasks[task_id].finished_at = "SUCCESSFUL", clock[0]
+
+    run(next(t.ocp_task_id for t in tasks.values() if t.is_parent))
+    with transaction.atomic():
+        UpgradeStep.objects.bulk_update(
+            rows.values(), ["status", "operation", "run_time", "started_at", "finished_at"]
+        )
+        UpgradeTask.objects.bulk_update(tasks.values(), ["status", "started_at", "finished_at"])
+        UpgradeEvent.objects.bulk_create(
+            UpgradeEvent(upgrade=upgrade, kind=UpgradeEvent.Kind.STEP, created_at=at, ocp_subtask_id=sub,
+                         message=f"Step '{rows[sub].name}': {before or 'new'} → {status}",
+                         data={"status": status, "operation": op, "previous": before})
+            for at, sub, status, op, before in found
+        )  # fmt: skip
+        Upgrade.objects.filter(pk=upgrade.pk).update(
+            state=State.SUCCESSFUL, submitted_at=begin, finished_at=clock[0], ocp_task_status="SUCCESSFUL"
+        )
+    upgrade.refresh_from_db()
+    return upgrade
 
 
 def advance(upgrade_id: int) -> int | None:

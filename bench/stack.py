@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var" / "bench"
+VAR = Path(os.environ.get("BENCH_VAR") or ROOT / "var" / "bench")  # bench.views runs its own
 WEB_PORT, SIM_PORT = 8110, 8710
 WEB = f"http://127.0.0.1:{WEB_PORT}"
 SIM = f"http://127.0.0.1:{SIM_PORT}"

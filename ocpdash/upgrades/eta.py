@@ -569,16 +569,7 @@ def estimate_remaining(
     if upgrade.ocp_task_operation == ROLLBACK:
         return Estimate(None, None, 0, "no estimate for a rollback")
     followed = upgrade.state in POLLED_STATES
-    own = None
-    if history is None:
-        history = History.load(include=upgrade if followed else None)
-        own = history.dags.get(upgrade.pk)
-    elif followed:
-        own = history.dags.get(upgrade.pk) or _own_dag(upgrade, history)
-    history = history.without(upgrade.pk)
-    zones = history.zone_count.get(upgrade.cluster_id)
-    if zones is None:
-        zones = _zones(upgrade.cluster)
+    own, history, zones = _own_and_history(upgrade, history, followed)
     if own is None or history.times.empty:
         plan = _plan(history, zones, hops_of(upgrade.upgrade_path), upgrade.upgrade_mode)
         if not followed or upgrade.submitted_at is None:
@@ -591,6 +582,35 @@ def estimate_remaining(
         return Estimate(timedelta(seconds=m), timedelta(seconds=p), 0, "every step has finished")
     basis = f"{_plural(len(predict.sources), 'past upgrade')}; {predict.matched()}"
     return Estimate(timedelta(seconds=m), timedelta(seconds=p), len(predict.sources), basis)
+
+
+def _own_and_history(upgrade: Upgrade, history: History | None, followed: bool):
+    """(the upgrade's own DAG or None, the history without it, its zone count)."""
+    own = None
+    if history is None:
+        history = History.load(include=upgrade if followed else None)
+        own = history.dags.get(upgrade.pk)
+    elif followed:
+        own = history.dags.get(upgrade.pk) or _own_dag(upgrade, history)
+    history = history.without(upgrade.pk)
+    zones = history.zone_count.get(upgrade.cluster_id)
+    if zones is None:
+        zones = _zones(upgrade.cluster)
+    return own, history, zones
+
+
+def own_dag_and_predictor(
+    upgrade: Upgrade, *, history: History | None = None
+) -> tuple[Dag, Predictor] | None:
+    """A followed upgrade's own DAG and what each of its steps takes by the history of the others (as
+    :func:`estimate_remaining` uses them; ocpdash.upgrades.schedule lays the steps out in time). None
+    when OCP has made no DAG yet, or there is no step history."""
+    if upgrade.state not in POLLED_STATES or upgrade.ocp_task_operation == ROLLBACK:
+        return None
+    own, history, zones = _own_and_history(upgrade, history, True)
+    if own is None or history.times.empty:
+        return None
+    return own, Predictor(history.times, zones)
 
 
 def expected_end(

@@ -38,6 +38,7 @@ class TaskDag:
     height: int = 0
     wait_step: UpgradeStep | None = None
     children: list[TaskDag] = field(default_factory=list)
+    zone_of: dict[int, str] = field(default_factory=dict)  # subtask id → its zone (swimlane)
 
     @property
     def dom_id(self) -> str:
@@ -78,7 +79,7 @@ def _draw(task: UpgradeTask | None, steps: list[UpgradeStep], lanes: dict[int, s
         sorted((s.ocp_subtask_id, tuple(s.upstreams or ()), lanes.get(s.ocp_subtask_id, "")) for s in steps)
     )
     placed, edges, lane_list, width, height = _layout(ups)
-    result = TaskDag(task, steps, edges=edges, lanes=lane_list, width=width, height=height)
+    result = TaskDag(task, steps, edges=edges, lanes=lane_list, width=width, height=height, zone_of=lanes)
     for step in sorted(steps, key=lambda s: (placed[s.ocp_subtask_id].x, placed[s.ocp_subtask_id].y)):
         p = placed[step.ocp_subtask_id]
         result.nodes.append(NodeView(step, p.x, p.y, p.x + 26, p.y + 19, p.y + 36))

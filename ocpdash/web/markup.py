@@ -47,7 +47,7 @@ def node_svg(node, upgrade_url: str, selected_pk: int | None, oob: bool) -> Safe
     return mark_safe(  # noqa: S308 - every variable part is escaped or an int
         f'<g class="node {status_class(status)}{selected}" id="node-{sid}"{OOB if oob else ""} '
         f'data-step-id="{sid}" data-status="{escape(step.status)}" data-display-status="{escape(status)}" '
-        f'transform="translate({node.x},{node.y})" tabindex="0" role="button" '
+        f'transform="translate({node.x},{node.y})" tabindex="-1" role="button" '
         f'data-step-url="{upgrade_url}?step={sid}">'
         f"<title>{escape(title)}</title>"
         f'<rect width="180" height="46" rx="6"></rect>'

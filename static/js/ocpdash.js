@@ -1,38 +1,8 @@
-// The only script besides htmx: zoom and drag-to-pan for the DAG, keeping the running step in
-// view, and a bounded timeline. No eval, no inline handlers (strict CSP).
+// The only scripts besides htmx: this one (opening a step from the DAG or the table, drag-to-pan,
+// a bounded timeline) and upgrade.js (the graph's framing, minimap, keyboard and the replay).
+// No eval, no inline handlers (strict CSP).
 (function () {
   "use strict";
-  var scale = 1;
-
-  function applyScale(root) {
-    (root || document).querySelectorAll("svg.dag").forEach(function (svg) {
-      svg.setAttribute("width", Math.round(svg.dataset.width * scale));
-      svg.setAttribute("height", Math.round(svg.dataset.height * scale));
-    });
-  }
-
-  var lastRunning = null;
-  function showRunning(root) {
-    var node = (root || document).querySelector("svg.dag .node[data-status='RUNNING']");
-    if (!node || node.id === lastRunning) return;
-    lastRunning = node.id;
-    var box = node.closest(".dag-scroll"), r = node.getBoundingClientRect(), b = box.getBoundingClientRect();
-    box.scrollLeft += r.left - b.left - (b.width - r.width) / 2;
-    box.scrollTop += r.top - b.top - (b.height - r.height) / 2;
-  }
-
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-zoom]");
-    if (!button) return;
-    var how = button.dataset.zoom;
-    if (how === "in") scale = Math.min(2, scale * 1.25);
-    else if (how === "out") scale = Math.max(0.2, scale / 1.25);
-    else {
-      var box = document.querySelector(".dag-scroll"), svg = box && box.querySelector("svg.dag");
-      scale = svg ? Math.min(1, (box.clientWidth - 4) / svg.dataset.width) : 1;
-    }
-    applyScale();
-  });
 
   // A click on a DAG node or a steps-table row opens its step in the side panel: one listener for
   // all of them, where hx-get on each had htmx wire up every one (2,000 on a 1,000-step page) before
@@ -45,16 +15,6 @@
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
     htmx.ajax("GET", link.dataset.stepUrl, { source: link });
-  });
-
-  // DAG nodes are buttons for the keyboard too: Tab reaches them, Enter or Space opens the step
-  // (the listener above takes the click).
-  document.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter" && event.key !== " ") return;
-    var node = event.target.closest && event.target.closest("svg.dag .node");
-    if (!node) return;
-    event.preventDefault();
-    node.dispatchEvent(new MouseEvent("click", { bubbles: true }));
   });
 
   var drag = null;
@@ -74,7 +34,6 @@
     drag = null;
   });
 
-  document.addEventListener("DOMContentLoaded", function () { showRunning(); });
   // A page watched for hours keeps only the newest events in the timeline (the server sends the
   // same number on a reload), so the DOM and the heap stay flat.
   function trimTimeline() {
@@ -107,9 +66,5 @@
   // node was then kept when it was replaced in turn.
   if (window.htmx) htmx.config.attributesToSettle = [];
 
-  document.addEventListener("htmx:afterSettle", function (event) {
-    trimTimeline();
-    if (scale !== 1) applyScale();
-    if (event.target.querySelector && event.target.querySelector("svg.dag")) showRunning(event.target);
-  });
+  document.addEventListener("htmx:afterSettle", trimTimeline);
 })();

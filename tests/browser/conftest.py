@@ -49,8 +49,8 @@ def login(page, live_server, username):
     page.wait_for_url(live_server.url + "/")
 
 
-def shot(page, name):
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def shot(page, name, full_page=True):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def running_upgrade(requested_by, make_cluster, make_package, name: str) -> Upgrade:

@@ -552,3 +552,76 @@ def test_a_shared_history_leaves_out_the_upgrade_being_estimated(world):
     assert not estimate_plan(
         cluster, upgrade_path=["4.2.1.1"], exclude_upgrade_id=only.pk, history=history
     ).known
+
+
+# --- Per-step schedule (ocpdash.upgrades.schedule, drawn by the Gantt) ---------------------------------
+
+
+def slots(upgrade, now):
+    from ocpdash.upgrades.schedule import predicted_schedule
+
+    found = predicted_schedule(upgrade, now=now)
+    names = dict(UpgradeStep.objects.filter(upgrade=upgrade).values_list("ocp_subtask_id", "name"))
+    return {names[i]: s for i, s in found.slots.items()}, found.expected_end
+
+
+def test_schedule_keeps_what_ran_and_lays_the_rest_out_by_the_eta(world, abc_history):
+    upgrade = world.running(
+        abc_history,
+        [
+            ("A", "SUCCESSFUL", (), at(0), at(90)),
+            ("B", "RUNNING", ("A",), at(90), None),
+            *pending(("C", ("B",))),
+        ],  # fmt: skip
+    )
+    found, end = slots(upgrade, at(100))
+    assert (found["A"].start, found["A"].end, found["A"].predicted) == (at(0), at(90), False)
+    assert (found["B"].start, found["B"].end, found["B"].predicted) == (at(90), at(90 + 200), True)
+    assert (found["C"].start, found["C"].end) == (at(290), at(290 + 300))
+    assert end == at(590) == expected_end(upgrade, now=at(100))[0]
+
+
+def test_schedule_of_an_overdue_or_failed_step_starts_from_now(world, abc_history):
+    overdue = world.running(abc_history, [("A", "RUNNING", (), at(0), None), *pending(("B", ("A",)))])
+    found, _ = slots(overdue, at(5000))
+    assert found["A"].end == at(5000) and found["B"].start == at(5000)
+    Upgrade.objects.filter(pk=overdue.pk).update(state=State.CLOSED)
+    failed = world.running(abc_history, [("A", "FAILED", (), at(0), at(50)), *pending(("B", ("A",)))])
+    found, end = slots(failed, at(4000))
+    assert found["A"].end == at(4100) and end == expected_end(failed, now=at(4000))[0] == at(4300)
+
+
+def test_schedule_runs_a_child_task_inside_its_wait_step(world):
+    cluster = world.cluster()
+    child = chain(("X", 100), ("Y", 300), ("Z", 200))
+    parent = [S("Start node", 10), S("Wait dag success", 0, ("Start node",), child=child),
+              S("Update OB cluster status", 40, ("Wait dag success",))]  # fmt: skip
+    for _ in range(3):
+        world.past(cluster, parent)
+    rows = [
+        ("Start node", "SUCCESSFUL", (), at(0), at(10)),
+        ("Wait dag success", "RUNNING", ("Start node",), at(10), None),
+        ("Update OB cluster status", "PENDING", ("Wait dag success",), None, None),
+        ("X", "SUCCESSFUL", (), at(10), at(50), "child", "Wait dag success"),
+        ("Y", "RUNNING", ("X",), at(50), None, "child", "Wait dag success"),
+        ("Z", "PENDING", ("Y",), None, None, "child", "Wait dag success"),
+    ]
+    upgrade = world.running(cluster, rows)
+    found, end = slots(upgrade, at(160))
+    assert found["Y"].end == at(50 + 300) and found["Z"].end == at(350 + 200)
+    assert found["Wait dag success"].end == found["Z"].end
+    assert found["Update OB cluster status"].start == at(550)
+    assert end == at(590) == expected_end(upgrade, now=at(160))[0]
+
+
+def test_no_schedule_without_history(world):
+    from ocpdash.upgrades.schedule import predicted_schedule
+
+    assert predicted_schedule(world.running(world.cluster(), pending(("A", ()))), now=at(0)).slots == {}
+
+
+def test_no_schedule_for_a_finished_upgrade(world, abc_history):
+    from ocpdash.upgrades.schedule import predicted_schedule
+
+    done = world.past(abc_history, chain(("A", 100)))
+    assert predicted_schedule(done, now=at(0)).expected_end is None

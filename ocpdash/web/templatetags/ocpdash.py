@@ -118,6 +118,13 @@ def dag_nodes(context, nodes):
     return mark_safe("".join(node_svg(n, url, selected, oob) for n in nodes))  # noqa: S308 - escaped parts
 
 
+@register.simple_tag
+def dag_edges(edges):
+    """The edges of a task's graph (paths are numbers only, from ocpdash.upgrades.dag), built in
+    Python: a template loop over a thousand of them cost as much as the nodes."""
+    return mark_safe("".join(f'<path class="edge" d="{path}"></path>' for _, _, path in edges))  # noqa: S308
+
+
 @register.simple_tag(takes_context=True)
 def step_rows(context, nodes):
     from ocpdash.web.markup import step_row

@@ -1,12 +1,20 @@
-"""The upgrade page: header, DAG, steps, timeline, operations; live through one polling request.
+"""The upgrade page: header, overview strip, DAG or Gantt, steps, timeline, operations; live through
+one polling request.
+
+The page's own query (:class:`PageQuery`): ``step`` the step in the side panel, ``view`` ``graph``
+(the DAG, by default) or ``gantt``, and, on a finished upgrade, ``at`` (an ISO time or epoch seconds)
+to replay it as it was then (DAG, overview and Gantt; the steps table and timeline stay final).
 
 The poll carries what the page shows (``v`` revision, ``at`` render time, ``n`` task count, ``e``
-last event id): unchanged → 204; changed → only the changed parts, out of band; terminal → 286.
+last event id) and reads the page's own query from htmx's HX-Current-URL: unchanged → 204 (one read,
+nothing else); changed → only the changed parts, out of band: the overview, and the changed DAG
+parts or the whole Gantt, whichever view is open; terminal → 286.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -18,12 +26,16 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url, reswap
 
 from ocpdash.upgrades import operations, review
+from ocpdash.upgrades import replay as replays
 from ocpdash.upgrades.models import TERMINAL_STATES, Upgrade, UpgradeStep
 from ocpdash.upgrades.params import parse_finite, parse_id
+from ocpdash.upgrades.replay import parse_moment
 from ocpdash.upgrades.steplog import step_log_tail
-from ocpdash.web import dagview
+from ocpdash.web import dagview, gantt, snapshot
 from ocpdash.web.views import changes
 
 EVENTS_SHOWN = 100  # newest events on the page (all of them are in the API and the admin)
@@ -41,15 +53,49 @@ def _int(value, default=None):
 # What the DAG, the steps table and the live diff read of every step (ocpdash.web.markup, dagview):
 # a 1,000-step page then skips each step's description and downstreams, one of its two JSON decodes.
 # (Read through UpgradeStep.objects, not upgrade.steps, which would also attach the upgrade to each.)
-STEP_FIELDS = ("ocp_task_id", "ocp_subtask_id", "name", "status", "operation", "run_time", "upstreams",
-               "started_at", "finished_at", "changed_at")  # fmt: skip
+STEP_FIELDS = snapshot.STEP_FIELDS
+GRAPH, GANTT = "graph", "gantt"
+RUNNING = "RUNNING"
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """The page's own query string: the selected step, the view, and the replay's moment."""
+
+    step: int | None = None
+    view: str = GRAPH
+    at: datetime | None = None
+
+    @classmethod
+    def parse(cls, params) -> PageQuery:
+        view = params.get("view")
+        return cls(
+            _int(params.get("step")),
+            view if view in (GRAPH, GANTT) else GRAPH,
+            parse_moment(params.get("at")),
+        )
+
+    @classmethod
+    def of_page(cls, request) -> PageQuery:
+        """For a poll: the query of the page that polls (htmx sends its URL)."""
+        current = request.htmx.current_url if request.htmx else None
+        query = parse_qs(urlsplit(current).query) if current else {}
+        return cls.parse({key: values[0] for key, values in query.items()})
+
+    def url(self, upgrade: Upgrade, **changes) -> str:
+        """The page's URL with some of the query changed (the step panel is left out)."""
+        view, at = changes.get("view", self.view), changes.get("at", self.at)
+        query = {"view": view} if view != GRAPH else {}
+        if at is not None:
+            query["at"] = at.isoformat()
+        return reverse("upgrade", args=[upgrade.pk]) + (f"?{urlencode(query)}" if query else "")
 
 
 def load(pk: int) -> Upgrade:
     return get_object_or_404(Upgrade.objects.for_list(), pk=pk)
 
 
-def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
+def page_context(request, upgrade: Upgrade, query: PageQuery) -> dict:
     """Everything the page shows, in a fixed number of queries whatever the number of steps."""
     rendered_at = time.time()
     tasks = list(upgrade.tasks.all())
@@ -60,8 +106,10 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
         lambda: list(UpgradeStep.objects.filter(upgrade_id=upgrade.pk).only(*STEP_FIELDS))
     )
     events = SimpleLazyObject(lambda: _newest_events(upgrade))
-    zones = [z.get("name", "") for z in upgrade.cluster.zones or []]
-    root = SimpleLazyObject(lambda: dagview.build(tasks, steps, zones))
+    members = SimpleLazyObject(lambda: snapshot.members(upgrade))
+    root = SimpleLazyObject(lambda: dagview.build(tasks, steps, snapshot.zone_names(members)))
+    at = query.at if upgrade.is_terminal else None  # a replay, of a finished upgrade only
+    selected_id = query.step
     selected = upgrade.steps.filter(ocp_subtask_id=selected_id).first() if selected_id is not None else None
     may_operate = operations.can_operate(request.user)
     done = statuses.count("SUCCESSFUL")
@@ -81,7 +129,9 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
         "task_ops": operations.task_operations(upgrade) if may_operate else [],
         "poll_url": _poll_url(upgrade, rendered_at, len(tasks), last_event),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
-        "render_key": _render_key(upgrade, selected, running),
+        "render_key": _render_key(upgrade, selected, running, query.view, at),
+        "members": members,
+        **drawing_context(upgrade, query, at, tasks=tasks, steps=steps, clusters=members, root=root),
     }
     if selected is not None:
         context.update(step_context(request, upgrade, selected))
@@ -91,17 +141,57 @@ def page_context(request, upgrade: Upgrade, selected_id: int | None) -> dict:
     return context
 
 
+def drawing_context(upgrade: Upgrade, query: PageQuery, at: datetime | None, **known) -> dict:
+    """The overview, the DAG or Gantt and the replay: as stored (on the DAG the steps table shares,
+    ``known["root"]``), or as they were at ``at``; each built only when rendered."""
+    if at is not None:
+        known["root"] = None
+    shot = SimpleLazyObject(lambda: snapshot.picture(upgrade, at=at, **known))
+    return {
+        "view": query.view,
+        "at": at,
+        "shot": shot,
+        "graph_root": SimpleLazyObject(lambda: shot.root),
+        "overview_rows": SimpleLazyObject(lambda: shot.rows),
+        "gantt": SimpleLazyObject(lambda: _gantt_markup(upgrade, shot)),
+        "view_tabs": [
+            (GRAPH, "Steps graph", query.url(upgrade, view=GRAPH, at=at)),
+            (GANTT, "Gantt", query.url(upgrade, view=GANTT, at=at)),
+        ],
+        "graph_url_final": query.url(upgrade, at=None),
+        "replay": _replay_span(upgrade, at),
+    }
+
+
 def _newest_events(upgrade: Upgrade) -> list:
     newest = upgrade.events.select_related("actor").order_by("-created_at", "-id")[:EVENTS_SHOWN]
     return list(newest)[::-1]
 
 
-def _render_key(upgrade: Upgrade, selected, running: bool) -> str:
-    """With the revision, what the cached DAG and steps markup depend on: the selected step, and
-    (for the durations of running steps) a 10-second clock while anything runs. Many screens
-    watching one upgrade then share one rendering per change."""
+def _render_key(upgrade: Upgrade, selected, running: bool, view: str, at: datetime | None) -> str:
+    """With the revision, what the cached DAG and steps markup depend on: the selected step, the view
+    and the replay's moment, and (for the durations of running steps) a 10-second clock while anything
+    runs. Many screens watching one upgrade then share one rendering per change."""
     clock = int(time.time() // 10) if running else 0
-    return f"{upgrade.created_at.timestamp()}:{selected.pk if selected else 0}:{clock}"
+    moment = at.timestamp() if at else ""
+    return f"{upgrade.created_at.timestamp()}:{selected.pk if selected else 0}:{clock}:{view}:{moment}"
+
+
+def _gantt_markup(upgrade: Upgrade, shot: snapshot.Picture) -> dict:
+    drawn = shot.gantt()
+    url = reverse("upgrade", args=[upgrade.pk])
+    return {"axis": gantt.axis_svg(drawn), "body": gantt.body_svg(drawn, url), "rows": len(drawn.rows)}
+
+
+def _replay_span(upgrade: Upgrade, at: datetime | None) -> dict | None:
+    """The replay slider of a finished upgrade: from its submission (or request) to its end, in
+    whole seconds since the epoch."""
+    begin, end = upgrade.submitted_at or upgrade.created_at, upgrade.finished_at
+    if not upgrade.is_terminal or begin is None or end is None or end <= begin:
+        return None
+    start, stop = int(begin.timestamp()), int(end.timestamp()) + 1
+    value = min(max(int(at.timestamp()), start), stop) if at else stop
+    return {"start": start, "end": stop, "value": value}
 
 
 def step_context(request, upgrade: Upgrade, step: UpgradeStep) -> dict:
@@ -125,15 +215,54 @@ def _poll_url(upgrade: Upgrade, at: float, tasks: int, last_event: int) -> str:
     return reverse("upgrade_poll", args=[upgrade.pk]) + "?" + query
 
 
+@vary_on_headers("HX-Request", "HX-Target")
 def upgrade_page(request, pk: int):
     upgrade = load(pk)
-    selected_id = _int(request.GET.get("step"))
-    if request.htmx and request.htmx.target == "step-detail":
-        if not selected_id:  # the panel's Close
+    query = PageQuery.parse(request.GET)
+    target = request.htmx.target if request.htmx else None
+    if target == "step-detail":
+        if not query.step:  # the panel's Close
             return render(request, "web/upgrade.html#step_detail", {"upgrade": upgrade, "selected": None})
-        step = _step(upgrade, selected_id)
+        step = _step(upgrade, query.step)
         return render(request, "web/upgrade.html#step_detail", step_context(request, upgrade, step))
-    return render(request, "web/upgrade.html", page_context(request, upgrade, selected_id))
+    if target == "dag":  # a view tab, or the replay's slider: the drawing, the overview and the time
+        shown = PageQuery.of_page(request).step  # the step panel stays as it is
+        context = page_context(request, upgrade, PageQuery(shown, query.view, query.at))
+        if "from" in request.GET and (delta := _replay_delta(context, request.GET["from"])) is not None:
+            response = render(request, "web/upgrade.html#replay_delta", {**context, **delta, "oob": True})
+            return push_url(reswap(response, "none"), query.url(upgrade, at=context["at"]))
+        response = render(request, "web/upgrade.html#drawing", {**context, "oob": True})
+        return push_url(response, query.url(upgrade, at=context["at"]))
+    return render(request, "web/upgrade.html", page_context(request, upgrade, query))
+
+
+# A move of the replay's slider that changes more than this share of the graph's nodes redraws it whole.
+DELTA_UP_TO = 0.3
+
+
+def _replay_delta(context: dict, shown: str) -> dict | None:
+    """The replay's slider moved, on the graph: only the nodes whose picture changed between the
+    moment the page shows (``from``, as the page last received it; empty: the end) and the one asked
+    for, and the running ones (their duration moved on). None: redraw the whole graph."""
+    at, shot = context["at"], context["shot"]
+    if at is None or context["view"] != GRAPH:
+        return None
+    before = parse_moment(shown)
+    steps = context["steps"]
+    if before is not None:
+        steps = snapshot.steps_at(steps, shot.replay, replays.clamp(before, shot.replay))
+    was = {s.ocp_subtask_id: _looks(s) for s in steps}
+    nodes = [n for d in shot.dags for n in d.nodes]
+    changed = [
+        n for n in nodes if n.step.status == RUNNING or was.get(n.step.ocp_subtask_id) != _looks(n.step)
+    ]
+    if len(changed) > DELTA_UP_TO * len(nodes):
+        return None
+    return {"changed_nodes": changed, "summaries": shot.root.children}
+
+
+def _looks(step: UpgradeStep) -> tuple:
+    return step.status, step.operation, step.run_time, step.started_at, step.finished_at
 
 
 def _step(upgrade: Upgrade, subtask_id) -> UpgradeStep:
@@ -155,16 +284,10 @@ def upgrade_poll(request, pk: int):
     if revision == _int(request.GET.get("v")) and state not in TERMINAL_STATES:
         return HttpResponse(status=204)
     upgrade = load(pk)
-    context = page_context(request, upgrade, _selected_from_current_url(request))
+    query = PageQuery.of_page(request)
+    context = page_context(request, upgrade, PageQuery(query.step, query.view))  # live: no replay
     context.update(_changes(request, context))
     return render(request, "web/upgrade.html#poll", context, status=286 if upgrade.is_terminal else 200)
-
-
-def _selected_from_current_url(request) -> int | None:
-    current = request.htmx.current_url if request.htmx else None
-    if not current:
-        return None
-    return _int(parse_qs(urlsplit(current).query).get("step", [None])[0])
 
 
 def _changes(request, context: dict) -> dict:
