@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ocpdash.core.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the header's switch (Django's language cookie), else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -89,6 +91,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ocpdash.ops.context_processors.process_alerts",
@@ -166,14 +169,23 @@ OCPDASH_UPGRADE_DEP_FILE = env_str("OCPDASH_UPGRADE_DEP_FILE")
 OCPDASH_SYNC_ON_WORKER_START = env_bool("OCPDASH_SYNC_ON_WORKER_START", True)
 OCPDASH_LEASE_SECONDS = env_float("OCPDASH_LEASE_SECONDS", 20.0)
 OCPDASH_POLL_OVERDUE_GRACE = env_float("OCPDASH_POLL_OVERDUE_GRACE", 15.0)
+# Batched polling (ocpdash.upgrades.batch): chains of batch polls in the whole installation, the most
+# upgrades one batch claims, requests in flight at once to one OCP site from one batch, and the most
+# requests a second all pollers together send to one OCP site (0: no cap).
+OCPDASH_POLLERS = max(1, int(env_float("OCPDASH_POLLERS", 4)))
+OCPDASH_POLL_BATCH = max(1, int(env_float("OCPDASH_POLL_BATCH", 50)))
+OCPDASH_POLL_SITE_CONCURRENCY = max(1, int(env_float("OCPDASH_POLL_SITE_CONCURRENCY", 4)))
+OCPDASH_OCP_RATE_LIMIT = env_float("OCPDASH_OCP_RATE_LIMIT", 200.0)
 # After this many 401s in a row from a site, every call to it stops (OCP locks accounts after
 # repeated failed logins); after the first, one call at a time probes it, this many seconds apart.
 OCPDASH_AUTH_FAILURE_LIMIT = int(env_float("OCPDASH_AUTH_FAILURE_LIMIT", 3))
 OCPDASH_AUTH_PROBE_SECONDS = env_float("OCPDASH_AUTH_PROBE_SECONDS", 30.0)
 # The most one OCP reply may be (bytes): anything longer is not OCP's answer, and is not read on.
 OCPDASH_OCP_MAX_RESPONSE_BYTES = int(env_float("OCPDASH_OCP_MAX_RESPONSE_BYTES", 32 * 1024 * 1024))
-# Submission runs that end "try again later" in a row before the upgrade waits for an operator.
+# Submission runs that end "try again later" in a row before the upgrade waits for an operator, and
+# how long (seconds) the faults must have lasted too: OCP throttling or down for a moment never stops it.
 OCPDASH_SUBMIT_MAX_ATTEMPTS = int(env_float("OCPDASH_SUBMIT_MAX_ATTEMPTS", 8))
+OCPDASH_SUBMIT_GIVE_UP_SECONDS = env_float("OCPDASH_SUBMIT_GIVE_UP_SECONDS", 300.0)
 
 # Beat writes its own heartbeat from its loop (ocpdash.ops.heartbeat).
 CELERY_BEAT_SCHEDULER = "ocpdash.ops.beat:HeartbeatScheduler"
@@ -288,7 +300,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# English and Simplified Chinese; the catalogue is locale/zh_Hans/LC_MESSAGES/django.po, compiled by
+# `manage.py compile_catalogues` (pure Python, no gettext tools), which make run and make test call.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TZ_NAME", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -207,14 +207,19 @@ def _cancel(upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
 
 
 def _count_failures(upgrade: Upgrade, held: lease.Lease, outcome: SubmitOutcome) -> SubmitOutcome:
-    """A run that ends "try again later" counts; past OCPDASH_SUBMIT_MAX_ATTEMPTS in a row the
-    upgrade stops retrying and waits for an operator (retry the submission, or cancel)."""
+    """A run that ends "try again later" counts; past OCPDASH_SUBMIT_MAX_ATTEMPTS in a row, over at
+    least OCPDASH_SUBMIT_GIVE_UP_SECONDS since the first of them, the upgrade stops retrying and waits
+    for an operator (retry the submission, or cancel). Runs come closer together than the backoff when
+    beat's recovery queues a submission whose message it cannot see, so a count alone would give up
+    after seconds of OCP throttling."""
     if outcome.result != "retry":
         if outcome.result in ("submitted", "adopted"):
             Upgrade.objects.filter(pk=upgrade.pk).update(submit_failures=0)
         return outcome
     failures = upgrade.submit_failures + 1
-    if failures < settings.OCPDASH_SUBMIT_MAX_ATTEMPTS:
+    since = upgrade.ocp_unreachable_since
+    lasted = (held.now() - since).total_seconds() if since else 0.0
+    if failures < settings.OCPDASH_SUBMIT_MAX_ATTEMPTS or lasted < settings.OCPDASH_SUBMIT_GIVE_UP_SECONDS:
         Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token).update(submit_failures=failures)
         return outcome
     with transaction.atomic():
@@ -225,11 +230,16 @@ def _count_failures(upgrade: Upgrade, held: lease.Lease, outcome: SubmitOutcome)
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.STATE,
-                f"Submission stopped after {failures} tries in a row ({upgrade.ocp_fault or 'see above'}). "
+                f"Submission stopped after {failures} tries in a row over {_duration(lasted)} "
+                f"({upgrade.ocp_fault or 'see above'}). "
                 "Retry the submission or cancel the upgrade.",
             )
             events.announce("needs_attention", upgrade.pk, reason=upgrade.ocp_fault or "")
     return SubmitOutcome("needs_attention")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 def upgrade_request(upgrade: Upgrade) -> UpgradeRequest:

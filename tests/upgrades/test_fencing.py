@@ -167,13 +167,18 @@ def test_a_queued_upgrade_never_sent_is_cancelled_at_once(queued, simulator, ope
 
 def test_submission_stops_after_its_limit_and_waits_for_an_operator(queued, simulator, operator, settings):
     settings.OCPDASH_SUBMIT_MAX_ATTEMPTS = 3
+    settings.OCPDASH_SUBMIT_GIVE_UP_SECONDS = 60
     simulator.faults(http_error={"status": 503, "rate": 1.0, "seconds": 60, "path_contains": "/upgrade"})
-    results = [submission.run_submit(queued.pk).result for _ in range(3)]
-    assert results == ["retry", "retry", "needs_attention"]
+    results = [submission.run_submit(queued.pk).result for _ in range(4)]
+    assert results == ["retry"] * 4, "runs in quick succession (beat's recovery) do not give up"
+    Upgrade.objects.filter(pk=queued.pk).update(ocp_unreachable_since=lease.db_now() - timedelta(seconds=61))
+    assert submission.run_submit(queued.pk).result == "needs_attention", "3 tries in a row over a minute"
     upgrade = Upgrade.objects.get(pk=queued.pk)
     assert upgrade.state == State.NEEDS_ATTENTION and upgrade.is_active
     assert operations.task_operations(upgrade) == ["resubmit", "cancel"]
-    assert upgrade.events.filter(message__startswith="Submission stopped after 3 tries").exists()
+    assert upgrade.events.filter(
+        message__startswith="Submission stopped after 5 tries in a row over 61 s"
+    ).exists()
     simulator.clear_faults()
     operations.operate_task(operator, upgrade, "resubmit", reason="OCP is back")
     assert Upgrade.objects.get(pk=queued.pk).state == State.SUBMITTING
