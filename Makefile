@@ -35,6 +35,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	mkdir -p var
+	python manage.py compile_catalogues
 	python manage.py migrate --noinput
 	python manage.py collectstatic --noinput --verbosity 0
 	python manage.py ensure_site
@@ -65,6 +66,7 @@ format: $(STAMP)
 
 test: $(STAMP) lint
 	mkdir -p var
+	python manage.py compile_catalogues
 	PROMETHEUS_MULTIPROC_DIR=$$(mktemp -d -t ocpdash-metrics-XXXXXX) OCPDASH_MANIFEST_STATIC=0 python -m pytest $(PYTEST_ARGS)
 
 # The engine's chaos test at full length (3 minutes of faults and kill -9s; `make test` runs 1).

@@ -80,7 +80,8 @@ def judge(status: int, content: bytes, retry_after: str | None, replies: str, sc
         if refused is None:
             return Answer(True, status=status)
         code, message = refused
-        reason = scrub(f"{_('refused')}: {code} {message}".strip())[:REASON_MAX]
+        word = _("refused")  # outside the f-string, where makemessages sees it
+        reason = scrub(f"{word}: {code} {message}".strip())[:REASON_MAX]
         return Answer(False, retry=code in RETRY_CODES.get(replies, ()), status=status, reason=reason)
     word = content.decode(errors="replace").strip()
     detail = f" {scrub(word)}" if _CODE_WORD.match(word) else ""

@@ -8,6 +8,8 @@ import zoneinfo
 from datetime import UTC, datetime
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.changes.flow import Start
@@ -21,15 +23,19 @@ class UpgradeOptionsForm(forms.Form):
     """OCP 4.3's upgrade options; empty fields keep OCP's defaults."""
 
     upgrade_mode = forms.ChoiceField(
-        choices=[("", "Default (rolling with 3 zones or more)"), *MODES.items()], required=False
+        choices=[
+            ("", gettext_lazy("Default (rolling with 3 zones or more)")),
+            *((mode, gettext_lazy(label)) for mode, label in MODES.items()),  # msgids: ocpdash.web.terms
+        ],
+        required=False,
     )
     zone_order = forms.CharField(
         required=False,
         max_length=2000,
-        help_text="Zones in the order to upgrade them, separated by commas (rolling upgrades).",
+        help_text=gettext_lazy("Zones in the order to upgrade them, separated by commas (rolling upgrades)."),
     )
     freeze_server = forms.BooleanField(
-        required=False, help_text="Run a minor compaction before each zone's servers stop."
+        required=False, help_text=gettext_lazy("Run a minor compaction before each zone's servers stop.")
     )
 
     def clean(self):
@@ -48,9 +54,9 @@ class UpgradeOptionsForm(forms.Form):
 
 
 START_CHOICES = [
-    ("now", "Now"),
-    ("at", "At a time"),
-    ("next_window", "At the next maintenance window"),
+    ("now", gettext_lazy("Now")),
+    ("at", gettext_lazy("At a time")),
+    ("next_window", gettext_lazy("At the next maintenance window")),
 ]
 START_AT_MAX_LENGTH = 40  # as the API's ``start``
 
@@ -68,13 +74,17 @@ class StartForm(forms.Form):
     start = forms.ChoiceField(
         choices=START_CHOICES,
         required=False,
-        error_messages={"invalid_choice": "Choose when it starts: now, at a time, or at the next window."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose when it starts: now, at a time, or at the next window.")
+        },
     )
     start_at = forms.CharField(required=False, max_length=START_AT_MAX_LENGTH, strip=True)
     start_tz = forms.ChoiceField(
         choices=time_zone_choices,
         required=False,
-        error_messages={"invalid_choice": "%(value)s is not a time zone name such as Asia/Shanghai or UTC."},
+        error_messages={
+            "invalid_choice": gettext_lazy("%(value)s is not a time zone name such as Asia/Shanghai or UTC.")
+        },
     )
 
     def clean(self):
@@ -89,12 +99,14 @@ class StartForm(forms.Form):
             return
         text = data.get("start_at", "")
         if not text:
-            self.add_error("start_at", "Give the start time: a date and a time.")
+            self.add_error("start_at", _("Give the start time: a date and a time."))
             return
         try:
             local = datetime.fromisoformat(text)
         except ValueError:
-            self.add_error("start_at", f"{text!r} is not a date and time such as 2026-12-05 01:00.")
+            self.add_error(
+                "start_at", _("%(text)r is not a date and time such as 2026-12-05 01:00.") % {"text": text}
+            )
             return
         if local.tzinfo is None:
             if "start_tz" not in data:
@@ -105,8 +117,11 @@ class StartForm(forms.Form):
             if at.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
                 self.add_error(
                     "start_at",
-                    f"{local:%Y-%m-%d %H:%M} does not exist in {name} (the clocks go forward then); "
-                    "choose another time.",
+                    _(
+                        "%(time)s does not exist in %(zone)s (the clocks go forward then); "
+                        "choose another time."
+                    )
+                    % {"time": f"{local:%Y-%m-%d %H:%M}", "zone": name},
                 )
                 return
             local = at
@@ -121,7 +136,10 @@ class StartForm(forms.Form):
 class UpgradeForm(StartForm, UpgradeOptionsForm):
     package = forms.ModelChoiceField(
         queryset=RpmPackage.objects.all(),
-        error_messages={"required": "Choose a package first.", "invalid_choice": "Choose a package first."},
+        error_messages={
+            "required": gettext_lazy("Choose a package first."),
+            "invalid_choice": gettext_lazy("Choose a package first."),
+        },
     )
     reason = forms.CharField(required=False, max_length=REASON_MAX_LENGTH, strip=True)
 
@@ -130,7 +148,7 @@ class OperationForm(forms.Form):
     """An operation on the upgrade's OCP task (``TASK_OPERATIONS``) or on one step (``STEP_OPERATIONS``),
     with the operator's reason; whether it is possible now is the domain's to say."""
 
-    op = forms.CharField(max_length=30, error_messages={"required": "Choose an operation."})
+    op = forms.CharField(max_length=30, error_messages={"required": gettext_lazy("Choose an operation.")})
     reason = forms.CharField(required=False, max_length=REASON_MAX_LENGTH, strip=True)
 
     def __init__(self, *args, operations: tuple[str, ...], **kwargs) -> None:
@@ -140,13 +158,15 @@ class OperationForm(forms.Form):
     def clean_op(self) -> str:
         op = self.cleaned_data["op"]
         if op not in self.operations:
-            raise forms.ValidationError(f"Unknown operation {op!r}.")
+            raise forms.ValidationError(_("Unknown operation %(op)r.") % {"op": op})
         return op
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        max_length=COMMENT_MAX_LENGTH, strip=True, error_messages={"required": "A comment cannot be empty."}
+        max_length=COMMENT_MAX_LENGTH,
+        strip=True,
+        error_messages={"required": gettext_lazy("A comment cannot be empty.")},
     )
 
 
@@ -165,7 +185,7 @@ class DeclineForm(forms.Form):
     comment = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         strip=True,
-        error_messages={"required": "Say why you decline it: the requester reads it."},
+        error_messages={"required": gettext_lazy("Say why you decline it: the requester reads it.")},
     )
 
 
@@ -177,9 +197,13 @@ class ClusterFilterForm(forms.Form):
         required=False,
         max_length=search.SEARCH_MAX_LENGTH,
         strip=True,
-        label="Search",
+        label=gettext_lazy("Search"),
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "name, site, version, label", "autocomplete": "off"}
+            attrs={
+                "type": "search",
+                "placeholder": gettext_lazy("name, site, version, label"),
+                "autocomplete": "off",
+            }
         ),
     )
     site = forms.ChoiceField(required=False)
@@ -190,7 +214,7 @@ class ClusterFilterForm(forms.Form):
     def __init__(self, data, *, choices: dict[str, list[str]]) -> None:
         super().__init__(data)
         for name in search.FILTER_KEYS:
-            self.fields[name].choices = [("", "any"), *((value, value) for value in choices.get(name, []))]
+            self.fields[name].choices = [("", _("any")), *((value, value) for value in choices.get(name, []))]
 
     def filters(self) -> search.ClusterFilter:
         self.is_valid()

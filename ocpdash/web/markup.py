@@ -15,6 +15,7 @@ import html
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import gettext, pgettext
 
 from ocpdash.web.templatetags.ocpdash import duration, state_class, status_class, status_icon, truncate_middle
 
@@ -32,9 +33,14 @@ def _clock(value) -> str:
     return localtime(value).strftime("%H:%M:%S") if value else ""
 
 
+def status_text(status: str) -> str:
+    """OCP's status as shown: 'RUNNING' in English, 运行中 in Chinese (ocpdash.web.terms)."""
+    return pgettext("OCP status", status) if status else status
+
+
 def _meta(status: str, took: str, run_time: int) -> str:
-    text = status.lower() + (f" · {took}" if took else "")
-    return text + (f" · run {run_time}" if run_time > 1 else "")
+    text = status_text(status).lower() + (f" · {took}" if took else "")
+    return text + (" · " + gettext("run %(number)d") % {"number": run_time} if run_time > 1 else "")
 
 
 def node_svg(node, upgrade_url: str, selected_pk: int | None, oob: bool) -> SafeString:
@@ -43,7 +49,7 @@ def node_svg(node, upgrade_url: str, selected_pk: int | None, oob: bool) -> Safe
     took = duration(step.duration)
     sid = step.ocp_subtask_id
     selected = " selected" if selected_pk == step.pk else ""
-    title = f"{step.name} · {status}" + (f" · {took}" if took else "")
+    title = f"{step.name} · {status_text(status)}" + (f" · {took}" if took else "")
     return mark_safe(  # noqa: S308 - every variable part is escaped or an int
         f'<g class="node {status_class(status)}{selected}" id="node-{sid}"{OOB if oob else ""} '
         f'data-step-id="{sid}" data-status="{escape(step.status)}" data-display-status="{escape(status)}" '
@@ -67,7 +73,7 @@ def step_row(node, upgrade_url: str, oob: bool) -> SafeString:
         f'<tr id="row-{sid}"{OOB if oob else ""} data-step-id="{sid}" data-status="{escape(step.status)}" '
         f'class="{status_class(status)}"><td><a href="?step={sid}" data-step-url="{upgrade_url}?step={sid}">'
         f"{escape(step.name)}</a></td>"
-        f'<td><span class="status">{status_icon(status)} {escape(status)}</span></td>'
+        f'<td><span class="status">{status_icon(status)} {escape(status_text(status))}</span></td>'
         f"<td>{escape(step.operation)}</td><td>{step.run_time}</td>"
         f"<td>{started}</td><td>{finished}</td><td>{duration(step.duration)}</td></tr>"
     )
@@ -89,7 +95,8 @@ def upgrade_row(upgrade, url_for) -> SafeString:
     if upgrade.reviewed_at:
         reviewed = f"✓ {escape(upgrade.reviewed_by.get_username())}" if upgrade.reviewed_by else "✓"
     elif upgrade.is_terminal:
-        reviewed = f'<a href="{url}#review">review</a>'
+        word = escape(gettext("review"))  # outside the f-string, where makemessages sees it
+        reviewed = f'<a href="{url}#review">{word}</a>'
     else:
         reviewed = ""
     took = duration(upgrade.duration) if upgrade.finished_at else ""
@@ -98,7 +105,7 @@ def upgrade_row(upgrade, url_for) -> SafeString:
         f'<td>{escape(cluster.name)} <span class="muted">{escape(cluster.site.name)}</span></td>'
         f"<td>{escape(upgrade.from_version)} → {escape(upgrade.to_version)}</td>"
         f'<td><span class="badge {state_class(upgrade.state)}">'
-        f"{escape(upgrade.get_state_display())}</span></td>"
+        f"{escape(gettext(upgrade.get_state_display()))}</span></td>"
         f"<td>{escape(upgrade.requested_by.get_username())}</td>"
         f"<td>{localtime(upgrade.created_at).strftime('%Y-%m-%d %H:%M')}</td>"
         f"<td>{took}</td><td>{reviewed}</td></tr>"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -50,10 +51,10 @@ def ocpdash_version() -> str:
 
 @register.filter
 def op_label(operation: str) -> str:
-    """'retry' → 'Retry', as the operations module names them."""
+    """'retry' → 'Retry' (重试 in Chinese), as the operations module names them (ocpdash.web.terms)."""
     from ocpdash.upgrades.operations import LABELS
 
-    return LABELS.get(operation, operation)
+    return gettext(LABELS[operation]) if operation in LABELS else operation
 
 
 @register.filter
@@ -74,18 +75,26 @@ def state_class(state: str) -> str:
 
 
 @register.filter
+def state_label(state: str) -> str:
+    """An upgrade's state code as people read it: 'successful' → 'Successful' (成功 in Chinese)."""
+    from ocpdash.upgrades.models import State
+
+    return gettext(State(state).label) if state in State.values else state
+
+
+@register.filter
 def duration(value: timedelta | None) -> str:
-    """1h 02m, 3m 05s, 12s; empty for no value."""
+    """1h 02m, 3m 05s, 12s (1小时02分, 3分05秒, 12秒 in Chinese); empty for no value."""
     if value is None:
         return ""
     seconds = max(0, int(value.total_seconds()))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours}h {minutes:02d}m"
+        return gettext("%(hours)dh %(minutes)02dm") % {"hours": hours, "minutes": minutes}
     if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+        return gettext("%(minutes)dm %(seconds)02ds") % {"minutes": minutes, "seconds": secs}
+    return gettext("%(seconds)ds") % {"seconds": secs}
 
 
 @register.filter

@@ -26,6 +26,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap
 
@@ -155,8 +157,8 @@ def drawing_context(upgrade: Upgrade, query: PageQuery, at: datetime | None, **k
         "overview_rows": SimpleLazyObject(lambda: shot.rows),
         "gantt": SimpleLazyObject(lambda: _gantt_markup(upgrade, shot)),
         "view_tabs": [
-            (GRAPH, "Steps graph", query.url(upgrade, view=GRAPH, at=at)),
-            (GANTT, "Gantt", query.url(upgrade, view=GANTT, at=at)),
+            (GRAPH, _("Steps graph"), query.url(upgrade, view=GRAPH, at=at)),
+            (GANTT, _("Gantt"), query.url(upgrade, view=GANTT, at=at)),
         ],
         "graph_url_final": query.url(upgrade, at=None),
         "replay": _replay_span(upgrade, at),
@@ -171,10 +173,11 @@ def _newest_events(upgrade: Upgrade) -> list:
 def _render_key(upgrade: Upgrade, selected, running: bool, view: str, at: datetime | None) -> str:
     """With the revision, what the cached DAG and steps markup depend on: the selected step, the view
     and the replay's moment, and (for the durations of running steps) a 10-second clock while anything
-    runs. Many screens watching one upgrade then share one rendering per change."""
+    runs, and the language. Many screens watching one upgrade then share one rendering per change."""
     clock = int(time.time() // 10) if running else 0
     moment = at.timestamp() if at else ""
-    return f"{upgrade.created_at.timestamp()}:{selected.pk if selected else 0}:{clock}:{view}:{moment}"
+    selected_pk = selected.pk if selected else 0
+    return f"{upgrade.created_at.timestamp()}:{selected_pk}:{clock}:{view}:{moment}:{get_language()}"
 
 
 def _gantt_markup(upgrade: Upgrade, shot: snapshot.Picture) -> dict:
