@@ -43,6 +43,7 @@ from functools import lru_cache
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from ocpdash.ocp.types import FAILED, ROLLBACK, SKIP, SUCCESSFUL
 from ocpdash.sites.models import Cluster
@@ -60,7 +61,7 @@ from ocpdash.upgrades.models import (
 MAX_UPGRADES = 200
 MAX_STEP_ROWS = 10_000
 MIN_SAMPLES = 3
-NO_HISTORY = "no history yet"
+NO_HISTORY = gettext_noop("no history yet")
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,13 @@ class Estimate:
     def describe(self) -> str:
         """'about 47 min (p90 1 h 05 min)', or the basis ('no history yet') when unknown."""
         if self.median is None:
-            return self.basis
-        p90 = f" (p90 {humanize(self.p90)})" if self.p90 is not None else ""
-        return f"about {humanize(self.median)}{p90}"
+            return gettext(self.basis) if self.basis == NO_HISTORY else self.basis
+        if self.p90 is None:
+            return gettext("about %(median)s") % {"median": humanize(self.median)}
+        return gettext("about %(median)s (p90 %(p90)s)") % {
+            "median": humanize(self.median),
+            "p90": humanize(self.p90),
+        }
 
     def as_dict(self) -> dict:
         def seconds(value: timedelta | None) -> int | None:
@@ -101,15 +106,17 @@ def humanize(delta: timedelta) -> str:
     """'under a minute', '47 min', '1 h 05 min', '2 d 3 h' (rounded to the nearest unit shown)."""
     seconds = delta.total_seconds()
     if seconds < 60:
-        return "under a minute"
+        return gettext("under a minute")
     minutes = int(seconds / 60 + 0.5)
     if minutes < 60:
-        return f"{minutes} min"
+        return gettext("%(minutes)d min") % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes:02d} min"
+        return gettext("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
     days, hours = divmod(int(seconds / 3600 + 0.5), 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    return gettext("%(days)d d") % {"days": days}
 
 
 def quantile(values: Iterable[float], q: float) -> float:

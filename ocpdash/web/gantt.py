@@ -23,12 +23,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import gettext
 
 from ocpdash.upgrades.replay import Replay, Run
 from ocpdash.upgrades.schedule import NONE, Schedule
 from ocpdash.web import palette
 from ocpdash.web.dagview import ALL_ZONES, TaskDag
-from ocpdash.web.markup import escape
+from ocpdash.web.markup import escape, status_text
 from ocpdash.web.templatetags.ocpdash import status_class, truncate_middle
 
 ROW, HEAD, BAR = 16, 20, 10
@@ -98,7 +99,7 @@ def build(
         rows.append(_title(dag, titles or {}))
         for lane, nodes in _lanes(dag):
             if lane:
-                rows.append(f"  {lane}")
+                rows.append("  " + (gettext(ALL_ZONES) if lane == ALL_ZONES else lane))
             rows += [_line(n.step, replay, schedule, until, at) for n in nodes]
     lines = [r for r in rows if isinstance(r, Line)]
     times = [t for line in lines for b in line.bars for t in (b.start, b.end)]
@@ -115,8 +116,13 @@ def build(
 def _title(dag: TaskDag, titles: dict[int, str]) -> str:
     task = dag.task
     if task is None or task.is_parent:
-        return f"Parent task #{task.ocp_task_id} {task.name}" if task else "Parent task"
-    return titles.get(task.ocp_task_id) or f"Child task #{task.ocp_task_id} {task.binary_version}".strip()
+        if task is None:
+            return gettext("Parent task")
+        return gettext("Parent task #%(id)s %(name)s") % {"id": task.ocp_task_id, "name": task.name}
+    if titles.get(task.ocp_task_id):
+        return titles[task.ocp_task_id]
+    child = gettext("Child task #%(id)s %(version)s")
+    return (child % {"id": task.ocp_task_id, "version": task.binary_version}).strip()
 
 
 def _lanes(dag: TaskDag) -> list[tuple[str, list]]:
@@ -186,13 +192,13 @@ _EARLY = datetime.min.replace(tzinfo=UTC)
 
 def axis_svg(gantt: Gantt) -> SafeString:
     """The time axis (ticks, the now / replay / expected-end labels) as its own SVG, to stay on top."""
-    return mark_safe(_open("gantt-axis", WIDTH, AXIS_H, "Time axis") + _axis(gantt) + "</svg>")  # noqa: S308
+    return mark_safe(_open("gantt-axis", WIDTH, AXIS_H, gettext("Time axis")) + _axis(gantt) + "</svg>")  # noqa: S308
 
 
 def body_svg(gantt: Gantt, upgrade_url: str | None = None) -> SafeString:
     """The rows. With ``upgrade_url``, a row opens its step (static/js/ocpdash.js's listener)."""
     extra = ' hx-target="#step-detail" hx-swap="outerHTML" hx-push-url="true"' if upgrade_url else ""
-    head = _open("gantt", WIDTH, gantt.height, "Gantt of the steps", extra)
+    head = _open("gantt", WIDTH, gantt.height, gettext("Gantt of the steps"), extra)
     return mark_safe(head + _body(gantt, upgrade_url) + "</svg>")  # noqa: S308 - escaped parts
 
 
@@ -200,7 +206,7 @@ def svg(gantt: Gantt) -> SafeString:
     """Axis and rows in one self-contained SVG (no script, no stylesheet): for files and print."""
     height = AXIS_H + gantt.height
     return mark_safe(  # noqa: S308 - escaped parts
-        _open("gantt-file", WIDTH, height, "Gantt of the steps")
+        _open("gantt-file", WIDTH, height, gettext("Gantt of the steps"))
         + _axis(gantt)
         + f'<g transform="translate(0,{AXIS_H})">{_body(gantt, None)}</g></svg>'
     )
@@ -209,7 +215,7 @@ def svg(gantt: Gantt) -> SafeString:
 def _open(css: str, width: int, height: int, label: str, extra: str = "") -> str:
     return (
         f'<svg class="{css}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{label}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
         f'font-family="system-ui, sans-serif" font-size="11"{extra}>'
     )
 
@@ -262,7 +268,8 @@ def _row(gantt: Gantt, line: Line, y: int, upgrade_url: str | None) -> str:
     status = step.display_status
     critical = sid in gantt.critical
     name = ("◆ " if critical else "") + step.name
-    title = f"{step.name} · {status}" + (f" · {line.runs} runs" if line.runs > 1 else "")
+    title = f"{step.name} · {status_text(status)}"
+    title += (" · " + gettext("%(runs)d runs") % {"runs": line.runs}) if line.runs > 1 else ""
     title += _span(line)
     link = f' data-step-url="{upgrade_url}?step={sid}"' if upgrade_url else ""
     parts = [
@@ -285,7 +292,8 @@ def _span(line: Line) -> str:
         parts.append(f"{_clock(done[0].start)}–{_clock(done[-1].end)}")
     predicted = [b for b in line.bars if b.predicted]
     if predicted:
-        parts.append(f"expected {_clock(predicted[0].start)}–{_clock(predicted[-1].end)}")
+        expected = gettext("expected %(span)s")
+        parts.append(expected % {"span": f"{_clock(predicted[0].start)}–{_clock(predicted[-1].end)}"})
     if line.mark and not line.bars:
         parts.append(_clock(line.mark))
     return "".join(f" · {p}" for p in parts)
@@ -343,9 +351,9 @@ def _ticks(gantt: Gantt, height: float, *, labels: bool) -> str:
 def _markers(gantt: Gantt, top: float, bottom: float, *, labels: bool) -> str:
     parts = []
     for moment, word, colour, dash in (
-        (gantt.now, "now", "#1f6feb", ""),
-        (gantt.at, "as at", "#b54708", ""),
-        (gantt.expected_end, "expected end", "#7a5af8", ' stroke-dasharray="4 3"'),
+        (gantt.now, gettext("now"), "#1f6feb", ""),
+        (gantt.at, gettext("as at"), "#b54708", ""),
+        (gantt.expected_end, gettext("expected end"), "#7a5af8", ' stroke-dasharray="4 3"'),
     ):
         if moment is None:
             continue

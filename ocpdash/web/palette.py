@@ -11,7 +11,10 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
-_RULE = re.compile(r"\.st-([a-z_]+)\s*\{\s*--c:\s*(#[0-9a-fA-F]{3,8});\s*--bg:\s*(#[0-9a-fA-F]{3,8});\s*\}")
+# --t (the text colour, darker for contrast) may follow; SVG draws with --c and --bg only.
+_RULE = re.compile(
+    r"\.st-([a-z_]+)\s*\{\s*--c:\s*(#[0-9a-fA-F]{3,8});\s*--bg:\s*(#[0-9a-fA-F]{3,8});(?:\s*--t:[^;]*;)?\s*\}"
+)
 FALLBACK = ("#667085", "#ffffff")  # .st-unknown's
 
 

@@ -51,6 +51,7 @@ WORDS = [
     gettext_noop("standby"),
     gettext_noop("rolling"),
     gettext_noop("stop_service"),
+    gettext_noop("all zones"),  # ocpdash.web.dagview.ALL_ZONES, a lane's name
 ]
 # OCP's step and task statuses as the steps table shows them (ocpdash.web.markup: pgettext "OCP status")
 OCP_STATUSES = [

@@ -45,7 +45,7 @@ def login(page, live_server, username):
     page.goto(live_server.url + "/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pw-" + username)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header holds the language switch's buttons
     page.wait_for_url(live_server.url + "/")
 
 

@@ -75,6 +75,14 @@ def state_class(state: str) -> str:
 
 
 @register.filter
+def ocp_status(status: str) -> str:
+    """OCP's status as shown: 'RUNNING' in English, 运行中 in Chinese (ocpdash.web.markup.status_text)."""
+    from ocpdash.web.markup import status_text
+
+    return status_text(status)
+
+
+@register.filter
 def state_label(state: str) -> str:
     """An upgrade's state code as people read it: 'successful' → 'Successful' (成功 in Chinese)."""
     from ocpdash.upgrades.models import State

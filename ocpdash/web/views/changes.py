@@ -15,7 +15,8 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from ocpdash.changes import flow, timing, windows
 from ocpdash.changes.models import Approval, Blackout, MaintenanceWindow
@@ -67,7 +68,7 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
         "rule": (details.get("approval") or {}).get("because", ""),
         "approvals": approvals,
         "given": len(given),
-        "start": flow.start_of(upgrade).describe(),
+        "start": _start_text(flow.start_of(upgrade)),
         "planned_start": windows.when(upgrade.planned_start) if upgrade.planned_start else "",
         "eta": eta,
         "ends": _ends(eta),
@@ -77,6 +78,13 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
         "may_recheck": flow.may_recheck(user),
         "comment_max": REASON_MAX_LENGTH,
     }
+
+
+def _start_text(start: flow.Start) -> str:
+    """``Start.describe()`` in the reader's language (the domain's English is what notes store)."""
+    if start.mode == "at":
+        return _("at %(when)s") % {"when": windows.when(start.at)}
+    return _("at the next maintenance window") if start.mode == "next_window" else _("now")
 
 
 def _running_eta(upgrade: Upgrade) -> dict | None:
@@ -89,13 +97,14 @@ def _ends(eta: dict | None) -> str:
     if not eta or not eta.get("expected_end"):
         return ""
     end, p90 = eta["expected_end"], eta.get("expected_end_p90")
-    text = f"expected end {_clock(end)}"
-    return text + (f" (p90 {_clock(p90)})" if p90 and p90 != end else "")
+    if p90 and p90 != end:
+        return _("expected end %(end)s (p90 %(p90)s)") % {"end": _clock(end), "p90": _clock(p90)}
+    return _("expected end %(end)s") % {"end": _clock(end)}
 
 
 def _clock(at: datetime) -> str:
     local, today = timezone.localtime(at), timezone.localdate()
-    return f"{local:%H:%M}" if local.date() == today else f"{local:%a} {local.day} {local:%b %H:%M}"
+    return f"{local:%H:%M}" if local.date() == today else formats.date_format(local, "D j M H:i")
 
 
 @dataclass
@@ -115,14 +124,14 @@ def _declined(upgrade: Upgrade) -> Ending | None:
     )
     if decision is None:
         return None
-    return Ending("Declined", decision.user.get_username(), decision.created_at, decision.comment)
+    return Ending(_("Declined"), decision.user.get_username(), decision.created_at, decision.comment)
 
 
 def _cancelled(upgrade: Upgrade) -> Ending | None:
     event = upgrade.events.filter(data__operation="cancel").select_related("actor").order_by("-pk").first()
     if event is None:
         return None
-    return Ending("Cancelled", event.actor_name, event.created_at, (event.data or {}).get("reason", ""))
+    return Ending(_("Cancelled"), event.actor_name, event.created_at, (event.data or {}).get("reason", ""))
 
 
 # --- Who may approve, and how many wait (the navigation's link and badge) --------------------
@@ -202,7 +211,7 @@ def _row(upgrade: Upgrade, openings=None) -> Row:
         path=" → ".join(s.get("version", "") for s in plan.get("path") or []),
         options=_options(plan.get("options") or {}),
         eta=(details.get("eta") or {}).get("text", ""),
-        start=flow.start_of(upgrade).describe(),
+        start=_start_text(flow.start_of(upgrade)),
         planned_start=windows.when(upgrade.planned_start) if upgrade.planned_start else "",
         rule=(details.get("approval") or {}).get("because", ""),
         openings=openings or [],
@@ -212,12 +221,12 @@ def _row(upgrade: Upgrade, openings=None) -> Row:
 def _options(options: dict) -> str:
     said = []
     if options.get("upgrade_mode"):
-        said.append(options["upgrade_mode"].lower())
+        said.append(_(options["upgrade_mode"].lower()))  # msgids: ocpdash.web.terms
     if options.get("zone_order"):
-        said.append("zones " + " → ".join(options["zone_order"]))
+        said.append(_("zones %(zones)s") % {"zones": " → ".join(options["zone_order"])})
     if options.get("freeze_server"):
-        said.append("minor compaction first")
-    return ", ".join(said) or "OCP's defaults"
+        said.append(_("minor compaction first"))
+    return ", ".join(said) or _("OCP's defaults")
 
 
 def approvals_page(request):
