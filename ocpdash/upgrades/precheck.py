@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.ocp import OcpError, OcpNotFound
@@ -145,9 +146,9 @@ def precheck(
     report.add(
         "permission",
         allowed,
-        "You may submit upgrades."
+        _("You may submit upgrades.")
         if allowed
-        else "You are not allowed to submit upgrades (ask an admin for the Operators role).",
+        else _("You are not allowed to submit upgrades (ask an admin for the Operators role)."),
     )
     _check_active(report, cluster, exclude_upgrade_id)
     _check_pair(report)
@@ -163,15 +164,16 @@ def _check_active(report: PrecheckReport, cluster: Cluster, exclude_upgrade_id: 
     active = Upgrade.objects.active().filter(pair_key=pair_key).exclude(pk=exclude_upgrade_id).first()
     if active is None:
         report.add(
-            "no_active_upgrade", True, "No other upgrade of this cluster or its pair is in progress here."
+            "no_active_upgrade", True, _("No other upgrade of this cluster or its pair is in progress here.")
         )
         return
-    whose = "this cluster" if active.cluster_id == cluster.pk else f"its pair member {active.cluster.name}"
+    state = _(active.get_state_display()).lower()  # the state's label: ocpdash.web.terms
+    if active.cluster_id == cluster.pk:
+        text = _("Upgrade #%(id)s of this cluster is still %(state)s; finish or close it first.")
+    else:
+        text = _("Upgrade #%(id)s of its pair member %(name)s is still %(state)s; finish or close it first.")
     report.add(
-        "no_active_upgrade",
-        False,
-        f"Upgrade #{active.pk} of {whose} is still {active.get_state_display().lower()}; "
-        "finish or close it first.",
+        "no_active_upgrade", False, text % {"id": active.pk, "state": state, "name": active.cluster.name}
     )
 
 
@@ -179,37 +181,38 @@ def _check_pair(report: PrecheckReport) -> None:
     others = report.also_upgrades
     if not others:
         return
-    names = ", ".join(f"{c.cluster_type.lower() or 'member'} {c.name}" for c in others)
-    report.add(
-        "pair",
-        True,
-        f"This also upgrades {names}: OCP upgrades both members of a primary/standby pair in one task, "
-        f"the standby first ({' → '.join(c.name for c in report.pair)}).",
+    names = ", ".join(
+        f"{_(c.cluster_type.lower()) if c.cluster_type else _('member')} {c.name}" for c in others
     )
+    text = _(
+        "This also upgrades %(names)s: OCP upgrades both members of a primary/standby pair in one task, "
+        "the standby first (%(order)s)."
+    )
+    report.add("pair", True, text % {"names": names, "order": " → ".join(c.name for c in report.pair)})
 
 
 def _check_package(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
     report.add(
         "package_enabled",
         package.enabled,
-        "The package is enabled in the catalog."
+        _("The package is enabled in the catalog.")
         if package.enabled
-        else "The package is disabled in the catalog; a catalog admin must enable it.",
+        else _("The package is disabled in the catalog; a catalog admin must enable it."),
     )
     if package.name not in SERVER_PACKAGE_NAMES:
-        report.add("server_package", False, f"{package.file_name} is not an OceanBase server RPM.")
+        text = _("%(file)s is not an OceanBase server RPM.")
+        report.add("server_package", False, text % {"file": package.file_name})
     if not cluster.architecture:
         report.add(
-            "architecture", False, "The cluster's CPU architecture is unknown; sync it from OCP first."
+            "architecture", False, _("The cluster's CPU architecture is unknown; sync it from OCP first.")
         )
     else:
         same = package.arch == cluster.architecture
-        report.add(
-            "architecture",
-            same,
-            f"The package is built for {package.arch}"
-            + (", like the cluster." if same else f" but the cluster runs on {cluster.architecture}."),
-        )
+        if same:
+            text = _("The package is built for %(arch)s, like the cluster.")
+        else:
+            text = _("The package is built for %(arch)s but the cluster runs on %(cluster_arch)s.")
+        report.add("architecture", same, text % {"arch": package.arch, "cluster_arch": cluster.architecture})
     _check_platform(report, cluster, package)
 
 
@@ -219,32 +222,42 @@ def _check_platform(report: PrecheckReport, cluster: Cluster, package: RpmPackag
     platform, family = cluster.platform, rpm_family(package.dist)
     if not cluster.operating_system and not cluster.kernel:
         report.warn(
-            "operating_system", "The hosts' operating system is unknown; OCP checks it when it upgrades."
+            "operating_system", _("The hosts' operating system is unknown; OCP checks it when it upgrades.")
         )
     elif family is None or platform.family is None:
         report.warn(
             "operating_system",
-            f"ocpdash cannot tell which RPM build ({package.dist}) hosts running {platform.described_as} "
-            "take; OCP checks it when it upgrades.",
+            _(
+                "ocpdash cannot tell which RPM build (%(dist)s) hosts running %(os)s take; "
+                "OCP checks it when it upgrades."
+            )
+            % {"dist": package.dist, "os": platform.described_as},
         )
     elif family == platform.family:
         report.add(
             "operating_system",
             True,
-            f"The package is for {package.dist}, which hosts running {platform.described_as} take.",
+            _("The package is for %(dist)s, which hosts running %(os)s take.")
+            % {"dist": package.dist, "os": platform.described_as},
         )
     elif not platform.certain:
         report.warn(
             "operating_system",
-            f"The package is for {package.dist}; obd installs {platform.family} packages on "
-            f"{platform.described_as}. OCP checks it when it upgrades.",
+            _(
+                "The package is for %(dist)s; obd installs %(family)s packages on %(os)s. "
+                "OCP checks it when it upgrades."
+            )
+            % {"dist": package.dist, "family": platform.family, "os": platform.described_as},
         )
     else:
         report.add(
             "operating_system",
             False,
-            f"The package is for {package.dist} but the hosts run {platform.described_as} "
-            f"({platform.family}); choose the {platform.family} build.",
+            _(
+                "The package is for %(dist)s but the hosts run %(os)s (%(family)s); "
+                "choose the %(family)s build."
+            )
+            % {"dist": package.dist, "family": platform.family, "os": platform.described_as},
         )
 
 
@@ -255,17 +268,18 @@ def _check_options(report: PrecheckReport, cluster: Cluster, options: UpgradeOpt
     if problems:
         report.add("options", False, " ".join(problems))
         return
-    how = "Rolling upgrade" if resolved.upgrade_mode == "ROLLING" else "Downtime upgrade (all zones at once)"
-    if resolved.upgrade_mode == "ROLLING" and resolved.zone_order:
-        how += ", zones in this order: " + " → ".join(resolved.zone_order)
+    rolling = resolved.upgrade_mode == "ROLLING"
+    how = _("Rolling upgrade") if rolling else _("Downtime upgrade (all zones at once)")
+    if rolling and resolved.zone_order:
+        how += _(", zones in this order: %(zones)s") % {"zones": " → ".join(resolved.zone_order)}
     if resolved.freeze_server:
-        how += ", with a minor compaction before each zone stops"
+        how += _(", with a minor compaction before each zone stops")
     if primary.site.ocp_release is None:
-        report.warn(
-            "options",
-            f"{how}. OCP's version at site {primary.site.name} is not known yet (it is read on every "
-            "sync): ocpdash sends OCP ≤ 4.2's request and OCP 4.3's if OCP asks for it.",
+        text = _(
+            "%(how)s. OCP's version at site %(site)s is not known yet (it is read on every sync): "
+            "ocpdash sends OCP ≤ 4.2's request and OCP 4.3's if OCP asks for it."
         )
+        report.warn("options", text % {"how": how, "site": primary.site.name})
     else:
         report.add("options", True, how + ".")
 
@@ -274,23 +288,34 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
     try:
         current = ObVersion.parse(cluster.version)
     except ValueError:
-        report.add("newer", False, f"The cluster's version {cluster.version!r} is unknown; sync it from OCP.")
+        text = _("The cluster's version %(version)r is unknown; sync it from OCP.")
+        report.add("newer", False, text % {"version": cluster.version})
         return
     newer = is_newer(package.ob_version, current)
     report.add(
         "newer",
         newer,
-        f"{package.full_version} is newer than {cluster.version}."
-        if newer
-        else f"{package.full_version} is not newer than the cluster's {cluster.version}.",
+        (
+            _("%(target)s is newer than %(current)s.")
+            if newer
+            else _("%(target)s is not newer than the cluster's %(current)s.")
+        )
+        % {"target": package.full_version, "current": cluster.version},
     )
     for member in report.also_upgrades:
         if not _newer_than(package.ob_version, member.version):
             report.add(
                 "pair_versions",
                 False,
-                f"{member.name} (in the same pair) runs {member.version or 'an unknown version'}, which "
-                f"{package.full_version} is not newer than; sync the clusters or upgrade it first.",
+                _(
+                    "%(name)s (in the same pair) runs %(version)s, which %(target)s is not newer than; "
+                    "sync the clusters or upgrade it first."
+                )
+                % {
+                    "name": member.name,
+                    "version": member.version or _("an unknown version"),
+                    "target": package.full_version,
+                },
             )
     if not newer:
         return
@@ -302,10 +327,10 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
         return
     report.route_source = source.label
     report.path = [PathStep(stop.version, stop.binary) for stop in route.stops]
-    stops = " → ".join(
-        [cluster.version, *(s.version + (" (binary)" if s.binary else "") for s in route.stops)]
-    )
-    report.add("upgrade_path", True, f"Upgrade path: {stops} (from {source.label}).")
+    binary = " " + _("(binary)")
+    stops = " → ".join([cluster.version, *(s.version + (binary if s.binary else "") for s in route.stops)])
+    text = _("Upgrade path: %(stops)s (from %(source)s).")
+    report.add("upgrade_path", True, text % {"stops": stops, "source": source.label})
 
 
 def _newer_than(candidate: ObVersion, version: str) -> bool:
@@ -323,10 +348,10 @@ def _check_ocp(report: PrecheckReport, cluster: Cluster, package: RpmPackage, de
                 _check_member(report, client, member)
             ocp_packages = client.list_packages() if report.path else []
     except OcpNotFound:
-        report.add("cluster_known", False, "OCP does not know this cluster any more; sync clusters.")
+        report.add("cluster_known", False, _("OCP does not know this cluster any more; sync clusters."))
         return
     except OcpError as exc:
-        report.add("ocp_reachable", False, f"Could not check with OCP: {exc.message}")
+        report.add("ocp_reachable", False, _("Could not check with OCP: %(error)s") % {"error": exc.message})
         return
     _check_path_rpms(report, package, ocp_packages)
 
@@ -334,16 +359,23 @@ def _check_ocp(report: PrecheckReport, cluster: Cluster, package: RpmPackage, de
 def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
     remote = client.get_cluster(member.ocp_id, name=member.name)
     status = remote.status or "unknown"
-    who = "The cluster" if member.pk == report.cluster_id else f"{member.name} (same pair)"
+    who = (
+        _("The cluster")
+        if member.pk == report.cluster_id
+        else _("%(name)s (same pair)") % {"name": member.name}
+    )
     report.ocp_versions[member.name] = remote.ob_version or ""
     _check_synced_version(report, member, remote.ob_version or "")
     key = "cluster_running" if member.pk == report.cluster_id else f"cluster_running:{member.name}"
     report.add(
         key,
         status == "RUNNING",
-        f"{who} is RUNNING in OCP."
-        if status == "RUNNING"
-        else f"{who} is {status} in OCP; it must be RUNNING.",
+        (
+            _("%(who)s is RUNNING in OCP.")
+            if status == "RUNNING"
+            else _("%(who)s is %(status)s in OCP; it must be RUNNING.")
+        )
+        % {"who": who, "status": status},
     )
     running = client.list_tasks(cluster_id=member.ocp_id, status="RUNNING", page_size=20, max_pages=1)
     manual = {
@@ -357,18 +389,23 @@ def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
     report.add(
         key,
         not blocking,
-        f"No operator's OCP task is running on {member.name}."
+        _("No operator's OCP task is running on %(name)s.") % {"name": member.name}
         if not blocking
-        else f"OCP task #{blocking[0].id} '{blocking[0].name}' is still running on {member.name}; "
-        "OCP refuses an upgrade until it ends.",
+        else _(
+            "OCP task #%(id)s '%(task)s' is still running on %(name)s; OCP refuses an upgrade until it ends."
+        )
+        % {"id": blocking[0].id, "task": blocking[0].name, "name": member.name},
     )
     system = [t for t in running if t.id not in manual]
     if system:
         names = ", ".join(f"#{t.id} '{t.name}'" for t in system[:3])
         report.warn(
             f"system_tasks:{member.name}",
-            f"OCP's own task(s) {names} are running on {member.name}; if OCP says the cluster is busy, "
-            "ocpdash submits again when they end.",
+            _(
+                "OCP's own task(s) %(tasks)s are running on %(name)s; if OCP says the cluster is busy, "
+                "ocpdash submits again when they end."
+            )
+            % {"tasks": names, "name": member.name},
         )
 
 
@@ -383,8 +420,11 @@ def _check_synced_version(report: PrecheckReport, member: Cluster, reported: str
         report.add(
             f"version_synced:{member.name}",
             False,
-            f"OCP reports {member.name} runs {reported} now, but ocpdash last synced {member.version}; "
-            "sync clusters and check again.",
+            _(
+                "OCP reports %(name)s runs %(reported)s now, but ocpdash last synced %(synced)s; "
+                "sync clusters and check again."
+            )
+            % {"name": member.name, "reported": reported, "synced": member.version},
         )
 
 
@@ -399,8 +439,11 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
         names = ", ".join(str(p.file_name or p.id) for p in unreadable[:3])
         report.warn(
             "ocp_packages",
-            f"OCP lists {len(unreadable)} server package(s) whose version ocpdash cannot read ({names}); "
-            "they were not considered.",
+            _(
+                "OCP lists %(count)s server package(s) whose version ocpdash cannot read (%(names)s); "
+                "they were not considered."
+            )
+            % {"count": len(unreadable), "names": names},
         )
     catalog = list(RpmPackage.objects.filter(name=package.name))
     for step in report.path:
@@ -427,12 +470,16 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
     report.add(
         "rpms_uploaded",
         not missing,
-        "Every RPM on the path is uploaded to OCP."
+        _("Every RPM on the path is uploaded to OCP.")
         if not missing
-        else "Upload to OCP first: "
-        + ", ".join(
-            (s.file_name or f"an RPM of {s.version}") + f" ({', '.join(s.missing)})" for s in missing
-        ),
+        else _("Upload to OCP first: %(rpms)s")
+        % {
+            "rpms": ", ".join(
+                (s.file_name or _("an RPM of %(version)s") % {"version": s.version})
+                + f" ({', '.join(s.missing)})"
+                for s in missing
+            )
+        },
     )
 
 

@@ -35,7 +35,8 @@ PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 # the record), the API docs page and drf_spectacular's Swagger page are not translated yet.
 UNTRANSLATED_TEMPLATES = {"evidence/pack.html", "drf_spectacular/swagger_ui.html", "api/docs.html"}
 # Python modules whose user-facing strings are marked (the rest are listed in the i18n section of README).
-MARKED_PYTHON = ["ocpdash/web", "ocpdash/notify", "ocpdash/core/catalogues.py", "ocpdash/upgrades/eta.py"]
+MARKED_PYTHON = ["ocpdash/web", "ocpdash/notify", "ocpdash/core/catalogues.py", "ocpdash/upgrades/eta.py",
+                 "ocpdash/upgrades/precheck.py"]  # fmt: skip
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",
                  "ngettext_lazy", "npgettext", "npgettext_lazy"}  # fmt: skip
 # Words that read the same on a Chinese page (product names, units, OCP's own terms in Latin letters).
@@ -267,3 +268,22 @@ def test_durations_read_in_chinese(catalogue):
         assert duration(timedelta(hours=1, minutes=2)) == "1 小时 02 分"
         assert duration(timedelta(minutes=3, seconds=5)) == "3 分 05 秒"
     assert duration(timedelta(minutes=3, seconds=5)) == "3m 05s"
+
+
+@pytest.mark.django_db
+def test_a_pre_check_reads_in_the_language_of_its_reader(catalogue, make_cluster, make_package):
+    from ocpdash.upgrades import precheck
+
+    cluster = make_cluster(architecture="")
+    package = make_package(enabled=False)
+
+    def messages():
+        report = precheck.PrecheckReport(cluster.pk, package.pk, cluster.version, package.full_version)
+        precheck._check_package(report, cluster, package)
+        return [check.message for check in report.checks]
+
+    with translation.override("zh-hans"):
+        chinese = messages()
+    assert "该软件包已在目录中禁用;需由目录管理员启用。" in chinese
+    assert "集群的 CPU 架构未知;请先从 OCP 同步。" in chinese
+    assert "The cluster's CPU architecture is unknown; sync it from OCP first." in messages()
