@@ -40,7 +40,7 @@ class ChannelForm(forms.ModelForm):
 
     class Meta:
         model = Channel
-        fields = ("name", "kind", "url", "secret", "recipients", "message_format", "enabled")
+        fields = ("name", "kind", "url", "secret", "recipients", "message_format", "language", "enabled")
         widgets = {"recipients": forms.Textarea(attrs={"rows": 2, "cols": 70})}
 
     def __init__(self, *args, **kwargs):

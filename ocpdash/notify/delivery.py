@@ -20,6 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ocpdash.notify import formats, metrics, transport
@@ -107,10 +108,11 @@ def _send(delivery: Delivery) -> transport.Answer:
     if channel is None or not channel.enabled:
         return transport.Answer(False, reason=_("the channel was deleted or disabled"))
     try:
-        message = compose(delivery.kind, delivery.facts)
-        if channel.kind == Channel.Kind.EMAIL:
-            return transport.send_email(channel.recipient_list, delivery, message)
-        return transport.post(formats.build(channel, delivery, message), channel.secret)
+        with translation.override(channel.language or "en"):  # the channel's language, not the worker's
+            message = compose(delivery.kind, delivery.facts)
+            if channel.kind == Channel.Kind.EMAIL:
+                return transport.send_email(channel.recipient_list, delivery, message)
+            return transport.post(formats.build(channel, delivery, message), channel.secret)
     except Exception as exc:  # a bug or bad data: say so in the log, never retry it forever
         log.exception("Notification %s could not be sent", delivery.pk)
         return transport.Answer(False, reason=_("ocpdash error (%(error)s)") % {"error": type(exc).__name__})

@@ -119,7 +119,7 @@ def _label(choices, value: str) -> str:
 def _state_label(value: str) -> str:
     from ocpdash.upgrades.models import State
 
-    return _label(State, value)
+    return _(_label(State, value))  # the state's label in the message's language: ocpdash.web.terms
 
 
 def compose(kind: str, facts: dict) -> Message:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +95,15 @@ class Channel(models.Model):
     )
     message_format = models.CharField(
         _("message format"), max_length=10, choices=Format.choices, default=Format.RICH
+    )
+    # The language its messages are written in (titles, labels, states): a team's chat reads Chinese.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        blank=True,  # blank: English, as before channels had a language
+        help_text=_("The language of its messages."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
