@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ocpdash.changes import flow
@@ -45,7 +46,7 @@ def _run(request, upgrade, action, anchor=""):
 @require_POST
 def operate_task(request, pk: int):
     if not operations.can_operate(request.user):
-        raise PermissionDenied("You are not allowed to operate upgrades (Operators role needed).")
+        raise PermissionDenied(_("You are not allowed to operate upgrades (Operators role needed)."))
     upgrade = load(pk)
     form = OperationForm(request.POST, operations=operations.TASK_OPERATIONS)
     if not form.is_valid():
@@ -57,7 +58,7 @@ def operate_task(request, pk: int):
 @require_POST
 def operate_step(request, pk: int, subtask_id: int):
     if not operations.can_operate(request.user):
-        raise PermissionDenied("You are not allowed to operate upgrades (Operators role needed).")
+        raise PermissionDenied(_("You are not allowed to operate upgrades (Operators role needed)."))
     upgrade = load(pk)
     step = _step(upgrade, subtask_id)
     anchor = f"?step={step.ocp_subtask_id}"
@@ -77,7 +78,7 @@ def _review_action(request, pk: int, form, action):
     """``action(upgrade, cleaned_data)``; a refusal is shown in the review section with its status
     (403 when this user may review but not this upgrade: their own sign-off)."""
     if not review.can_review(request.user):
-        raise PermissionDenied("You are not allowed to review upgrades.")
+        raise PermissionDenied(_("You are not allowed to review upgrades."))
     upgrade = load(pk)
     if not form.is_valid():
         message, ok, status = form_error(form), False, 400
@@ -100,7 +101,7 @@ def _review_action(request, pk: int, form, action):
 def comment(request, pk: int):
     def act(upgrade, data):
         review.add_comment(request.user, upgrade, data["body"])
-        return "Comment added."
+        return _("Comment added.")
 
     return _review_action(request, pk, CommentForm(request.POST), act)
 
@@ -109,7 +110,10 @@ def comment(request, pk: int):
 def sign_off(request, pk: int):
     def act(upgrade, data):
         done = review.sign_off(request.user, upgrade, data["note"])
-        return f"Signed off by {done.reviewed_by} at {done.reviewed_at:%Y-%m-%d %H:%M}."
+        return _("Signed off by %(user)s at %(at)s.") % {
+            "user": done.reviewed_by,
+            "at": f"{done.reviewed_at:%Y-%m-%d %H:%M}",
+        }
 
     return _review_action(request, pk, SignOffForm(request.POST), act)
 
@@ -141,7 +145,11 @@ def _change_action(request, pk: int, form, action):
 
 def _approver(request, what: str) -> None:
     if not request.user.has_perm(flow.APPROVE_PERMISSION):
-        raise PermissionDenied(f"You are not allowed to {what} upgrades (Approvers role needed).")
+        refusals = {
+            "approve": _("You are not allowed to approve upgrades (Approvers role needed)."),
+            "decline": _("You are not allowed to decline upgrades (Approvers role needed)."),
+        }
+        raise PermissionDenied(refusals[what])
 
 
 @require_POST

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -85,7 +86,7 @@ def package_choices(cluster: Cluster) -> list[Choice]:
 def _submittable(request, pk: int) -> Cluster:
     if not request.user.has_perm("upgrades.submit_upgrade"):
         raise PermissionDenied(
-            "You are not allowed to submit upgrades (ask an admin for the Operators role)."
+            _("You are not allowed to submit upgrades (ask an admin for the Operators role).")
         )
     return get_object_or_404(Cluster.objects.select_related("site"), pk=pk)
 
@@ -146,7 +147,7 @@ def precheck_fragment(request, pk: int):
         )
         context.update(outlook(cluster, context["report"], StartForm(request.GET)))
     elif package is not None:
-        context["error"] = " ".join(options_form.non_field_errors()) or "Check the upgrade options."
+        context["error"] = " ".join(options_form.non_field_errors()) or _("Check the upgrade options.")
     return render(request, "web/upgrade_form.html#precheck", context)
 
 
@@ -198,7 +199,7 @@ def _submit(request, cluster: Cluster):
     url = reverse("upgrade", args=[upgrade.pk])
     if request.htmx:
         return HttpResponseClientRedirect(url)
-    messages.success(request, f"Upgrade #{upgrade.pk} submitted.")
+    messages.success(request, _("Upgrade #%(id)s submitted.") % {"id": upgrade.pk})
     return redirect(url)
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -110,10 +111,12 @@ def _active():
 def resume_site(request, pk: int):
     """ "Try again" after OCP refused ocpdash's credentials: calls to the site resume."""
     if not request.user.has_perm("upgrades.operate_upgrade"):
-        raise PermissionDenied("You are not allowed to resume an OCP site (Operators role needed).")
+        raise PermissionDenied(_("You are not allowed to resume an OCP site (Operators role needed)."))
     site = get_object_or_404(OcpSite, pk=pk)
     resume(site)
-    messages.success(request, f"OCP site {site.name}: calls to it resume; a sync runs now.")
+    messages.success(
+        request, _("OCP site %(name)s: calls to it resume; a sync runs now.") % {"name": site.name}
+    )
     enqueue.send(enqueue.SYNC)
     return redirect("dashboard")
 
@@ -123,9 +126,9 @@ def sync_clusters(request):
     """Read every OCP site's clusters now (the beat does it every few minutes), in a worker: a web
     request never waits for OCP. The dashboard shows the result when it lands."""
     if not request.user.has_perm("upgrades.submit_upgrade"):
-        raise PermissionDenied("You are not allowed to sync clusters.")
+        raise PermissionDenied(_("You are not allowed to sync clusters."))
     if enqueue.send(enqueue.SYNC):
-        messages.success(request, "Sync from OCP started; the sites' lines below show when it is done.")
+        messages.success(request, _("Sync from OCP started; the sites' lines below show when it is done."))
     else:
-        messages.error(request, "Could not start the sync: ocpdash's queue (Redis) is not reachable.")
+        messages.error(request, _("Could not start the sync: ocpdash's queue (Redis) is not reachable."))
     return redirect("dashboard")
