@@ -4,8 +4,8 @@ One test per language walks all the pages (login, dashboard, cluster, the upgrad
 mid-run, a finished one on its Gantt, one awaiting approval, history, To approve, Upcoming, the
 catalog, System) and runs axe-core over each (axe-playwright-python bundles axe's JavaScript, so no
 network is needed). A serious or critical violation fails the test, named with its page, rule and
-first element. The Chinese walk also checks <html lang> and saves a screenshot of every page to
-test-artifacts/zh-hans-<page>.png.
+first element. Each walk checks <html lang>, the Chinese one saves a screenshot of every page to
+test-artifacts/zh-hans-<page>.png, and each ends by switching language from the header by keyboard.
 """
 
 import pytest
@@ -116,3 +116,9 @@ def test_every_page_has_no_serious_accessibility_violation(page, live_server, si
             shot(page, f"{language}-{name}")
     assert {name: problems for name, problems in found.items() if problems} == {}
     assert page.console_errors == []
+    # The header's switch by keyboard: focus the other language's button, press Enter.
+    other = "zh-hans" if language == "en" else "en"
+    page.focus(f"header button[value='{other}']")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.documentElement.lang === '{other}'")
+    assert page.get_attribute(f"header button[value='{other}']", "aria-pressed") == "true"

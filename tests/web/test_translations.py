@@ -287,3 +287,15 @@ def test_a_pre_check_reads_in_the_language_of_its_reader(catalogue, make_cluster
     assert "该软件包已在目录中禁用;需由目录管理员启用。" in chinese
     assert "集群的 CPU 架构未知;请先从 OCP 同步。" in chinese
     assert "The cluster's CPU architecture is unknown; sync it from OCP first." in messages()
+
+
+@pytest.mark.django_db
+def test_the_api_keeps_machine_values_and_translates_only_messages(client, viewer, make_upgrade, catalogue):
+    upgrade = make_upgrade(steps=3)
+    client.force_login(viewer)
+    chinese = {"accept-language": "zh-CN"}
+    detail = client.get(f"/api/upgrades/{upgrade.pk}/", headers=chinese).json()
+    assert detail["state"] == "running"
+    missing = client.get("/api/upgrades/999999/", headers=chinese)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "not_found" and missing.json()["message"] == "未找到。"
