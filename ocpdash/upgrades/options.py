@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 ROLLING, STOP_SERVICE = "ROLLING", "STOP_SERVICE"
 MODES = {
     ROLLING: "Rolling (no interruption; needs 3 zones or more)",
@@ -33,12 +35,13 @@ class UpgradeOptions:
         comma-separated text. Raises ValueError with an operator's message when malformed."""
         mode = (upgrade_mode or "").strip().upper()
         if mode and mode not in MODES:
-            raise ValueError(f"Upgrade mode must be {' or '.join(MODES)}, not {upgrade_mode!r}.")
+            text = _("Upgrade mode must be %(modes)s, not %(mode)r.")
+            raise ValueError(text % {"modes": " or ".join(MODES), "mode": upgrade_mode})
         if isinstance(zone_order, str):
             zone_order = [z for z in (part.strip() for part in zone_order.split(",")) if z]
         zones = tuple(str(z).strip() for z in zone_order or ())
         if len(zones) > MAX_ZONES or any(not z or len(z) > 128 for z in zones):
-            raise ValueError("The zone order must name each zone once, separated by commas.")
+            raise ValueError(_("The zone order must name each zone once, separated by commas."))
         return cls(mode, zones, freeze_server)
 
     @property
@@ -63,21 +66,25 @@ class UpgradeOptions:
         zones = cluster.zone_names
         mode = self.resolved(cluster).upgrade_mode
         if mode == ROLLING and len(zones) < ROLLING_MIN_ZONES:
-            found.append(
-                f"A rolling upgrade needs at least {ROLLING_MIN_ZONES} zones so that every tenant keeps "
-                f"a majority; {cluster.name} has {len(zones)}. Choose a downtime upgrade."
+            text = _(
+                "A rolling upgrade needs at least %(minimum)s zones so that every tenant keeps a majority; "
+                "%(name)s has %(count)s. Choose a downtime upgrade."
             )
+            found.append(text % {"minimum": ROLLING_MIN_ZONES, "name": cluster.name, "count": len(zones)})
         if self.zone_order and sorted(self.zone_order) != sorted(zones):
+            text = _(
+                "The zone order must name each zone of %(name)s exactly once (%(zones)s); got %(order)s."
+            )
             found.append(
-                f"The zone order must name each zone of {cluster.name} exactly once ({', '.join(zones)}); "
-                f"got {', '.join(self.zone_order)}."
+                text % {"name": cluster.name, "zones": ", ".join(zones), "order": ", ".join(self.zone_order)}
             )
         if self.chosen and ocp_release is not None and ocp_release < OPTIONS_NEED_OCP:
             version = ".".join(map(str, ocp_release))
-            found.append(
-                f"OCP {version} takes no upgrade options (its API has only the RPM file name; it "
+            text = _(
+                "OCP %(version)s takes no upgrade options (its API has only the RPM file name; it "
                 "upgrades rolling with 3 zones or more). Leave them at their defaults, or upgrade OCP to 4.3."
             )
+            found.append(text % {"version": version})
         return found
 
     def as_dict(self) -> dict:
