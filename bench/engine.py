@@ -143,12 +143,64 @@ def poll_cost(upgrades, count: int = 500) -> float:
     spent = 0.0
     for i in range(count + len(ids)):
         pk = ids[i % len(ids)]
-        Upgrade.objects.filter(pk=pk).update(next_poll_at=None)  # due now: a poll runs only when due
+        # due now and free: a poll runs only when due, and the last claim's lease lapses by itself
+        Upgrade.objects.filter(pk=pk).update(next_poll_at=None, lease_until=None, lease_owner="")
         start = time.process_time()
         run_poll(pk)
         if i >= len(ids):  # the first round warms connections and caches
             spent += time.process_time() - start
     return spent / count * 1000
+
+
+def poll_floor(upgrades, count: int = 500) -> float:
+    """CPU (ms) of what following an upgrade cannot cost less than, in this process: one requests GET of
+    the task's JSON from the simulator over a kept-alive session, ``json.loads`` of it, and the read an
+    unchanged poll needs of the database (the stored upgrade's digest, state and due time, by id)."""
+    import requests
+    from django.db import connection
+
+    from ocpdash.ocp.client import API
+    from ocpdash.upgrades.models import Upgrade
+
+    client = _site().client()
+    session = requests.Session()
+    targets = [(u.pk, f"{client.base_url}{API}/tasks/instances/{u.ocp_task_id}") for u in upgrades[:10]]
+    table = Upgrade._meta.db_table
+    sql = f"SELECT snapshot_digest, state, next_poll_at FROM {table} WHERE id = %s"  # noqa: S608
+    spent = 0.0
+    for i in range(count + len(targets)):
+        pk, url = targets[i % len(targets)]
+        start = time.process_time()
+        json.loads(session.get(url, auth=client.auth, timeout=10).content)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            cursor.fetchone()
+        if i >= len(targets):  # the first round opens the connection
+            spent += time.process_time() - start
+    session.close()
+    client.close()
+    return spent / count * 1000
+
+
+def floor_figure(scales: list[Figure], floor_ms: float) -> Figure:
+    """4c: the worker CPU per poll of figures 4 and 4b against the floor measured in the same run."""
+    ratios = {f.key: f.per_poll_ms / floor_ms for f in scales}
+    first = scales[0]
+    return Figure(
+        "4c",
+        "Cost per poll against the floor (worker CPU per poll ÷ floor; 4 / 4b)",
+        " / ".join(f"{ratios[f.key]:.2f}" for f in scales),
+        "≤ 2.0",
+        ratios[first.key] <= 2.0,
+        [
+            f"Floor {floor_ms:.2f} ms of CPU, in the bench process: a requests GET of the same task JSON from "
+            f"the simulator over one kept-alive session and json.loads of it, plus the unchanged poll's "
+            f"database read (the stored upgrade's digest, state and due time by id); 500 after a warm-up "
+            f"round. Worker CPU per poll: "
+            + ", ".join(f"{f.key} {f.per_poll_ms:.2f} ms" for f in scales)
+            + f". Met on figure {first.key}'s (the shipped 1 s interval)."
+        ],
+    )
 
 
 def start_running(clusters) -> list:
@@ -238,11 +290,13 @@ def scale(
             by_task[int(parts[5])].append(call["time"])
     interval = interval or settings.OCPDASH_POLL_INTERVAL
     expected = (t1 - t0) / interval
-    rates, duplicates, lost = [], 0, []
+    rates, duplicates, lost, gaps = [], 0, [], []
     for upgrade in upgrades:
         stamps = sorted(by_task.get(upgrade.ocp_task_id, []))
         rates.append(len(stamps) / expected)
-        duplicates += sum(1 for a, b in itertools.pairwise(stamps) if b - a < interval / 2)
+        close = [b - a for a, b in itertools.pairwise(stamps) if b - a < interval / 2]
+        duplicates += len(close)
+        gaps += close
         if not stamps or stamps[-1] < t1 - max(10, window / 3):
             lost.append(upgrade.pk)
     states = Upgrade.objects.filter(pk__in=[u.pk for u in upgrades])
@@ -264,20 +318,22 @@ def scale(
             f"1/{interval:g} s per upgrade = {count / interval:.0f} polls/s. Achieved {polls / (t1 - t0):.0f} polls/s "
             f"(min per upgrade {min(rates):.0%}, max {max(rates):.0%}), counted as GETs of each parent task in the "
             f"simulator's call log. Duplicate = two GETs of one parent task less than {interval / 2:g} s apart "
-            f"(the lease and due-time check should make that impossible). Lost = no poll in the last third of the "
+            f"(the lease and due-time check should make that impossible)"
+            + (f"; the closest two were {min(gaps):.2f} s apart" if gaps else "")
+            + f". Lost = no poll in the last third of the "
             f"window, or no longer running. CPU in the window (cores): workers {cpu['worker']:.2f}, simulator "
             f"{cpu['sim']:.2f}, redis {cpu['redis']:.2f}, web {cpu['web']:.2f}; whole machine {machine:.0f} % of "
             f"{psutil.cpu_count()} cores. Worker CPU per poll {per_poll_ms:.1f} ms, so the configured rate needs "
             f"about {needed:.1f} cores of worker CPU alone (plus the simulator's share)."
             + (
-                f" Of that, Celery's own handling of a task is {celery_ms:.1f} ms (3,000 no-op tasks with a "
-                f"countdown through the same idle worker), before the poll's own work and the publishing of "
-                f"the next poll."
+                f" Celery's own handling of a task is {celery_ms:.1f} ms (3,000 no-op tasks with a countdown "
+                f"through the same idle worker), spent once per batch of polls."
                 if celery_ms
                 else ""
             )
         ],
     )
+    figure.per_poll_ms = per_poll_ms
     return figure, upgrades
 
 

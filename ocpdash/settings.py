@@ -171,11 +171,11 @@ OCPDASH_LEASE_SECONDS = env_float("OCPDASH_LEASE_SECONDS", 20.0)
 OCPDASH_POLL_OVERDUE_GRACE = env_float("OCPDASH_POLL_OVERDUE_GRACE", 15.0)
 # Batched polling (ocpdash.upgrades.batch): chains of batch polls in the whole installation, the most
 # upgrades one batch claims, requests in flight at once to one OCP site from one batch, and the most
-# requests a second all pollers together send to one OCP site (0: no cap).
+# requests a second all pollers together send to one OCP site (0: no cap; OCP's 429s back off anyway).
 OCPDASH_POLLERS = max(1, int(env_float("OCPDASH_POLLERS", 4)))
 OCPDASH_POLL_BATCH = max(1, int(env_float("OCPDASH_POLL_BATCH", 50)))
 OCPDASH_POLL_SITE_CONCURRENCY = max(1, int(env_float("OCPDASH_POLL_SITE_CONCURRENCY", 4)))
-OCPDASH_OCP_RATE_LIMIT = env_float("OCPDASH_OCP_RATE_LIMIT", 200.0)
+OCPDASH_OCP_RATE_LIMIT = env_float("OCPDASH_OCP_RATE_LIMIT", 0.0)
 # After this many 401s in a row from a site, every call to it stops (OCP locks accounts after
 # repeated failed logins); after the first, one call at a time probes it, this many seconds apart.
 OCPDASH_AUTH_FAILURE_LIMIT = int(env_float("OCPDASH_AUTH_FAILURE_LIMIT", 3))

@@ -11,6 +11,15 @@ Fencing rules (the state machine in ocpdash/upgrades/models.py says who holds a 
 - A holder renews the lease before any OCP call that may outlast it (:func:`renew`), so the lease is
   never shorter than what the holder is doing.
 
+Polls take their leases in batches (:func:`claim`): one statement picks up to N due upgrades that no
+one holds, oldest due first, and takes them under one token. On PostgreSQL the candidates are locked
+``FOR UPDATE SKIP LOCKED``, so two pollers claiming at once get disjoint batches without waiting for
+each other; on SQLite the statement is one ``UPDATE … WHERE id IN (SELECT … LIMIT n)``, and SQLite's
+single writer keeps batches disjoint. The same statement moves each upgrade's ``next_poll_at`` on
+(:func:`ocpdash.upgrades.polling.next_due`'s fixed rate, in SQL) and holds the lease for half an
+interval, so a poll that reads what is stored needs no other write; a poll still running then has
+its lease renewed (:func:`renew_many`).
+
 The statements run on every poll (hundreds a second in a large estate), so they are plain SQL
 written once from the model's columns (bench/results.md, figure 4). Values still go through each
 field's own conversion.
@@ -29,9 +38,23 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ocpdash.upgrades.models import Upgrade
+from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade
 
 TABLE = Upgrade._meta.db_table
+# What a claim hands back of each upgrade: what a poll compares and writes from (polling.py).
+CLAIM_FIELDS = (
+    "id",
+    "state",
+    "ocp_task_id",
+    "next_poll_at",
+    "last_due_at",
+    "snapshot_digest",
+    "ocp_fault",
+    "poll_failures",
+    "ocp_unreachable_since",
+    "parent_retry_key",
+    "cluster",
+)
 
 
 @dataclass
@@ -166,3 +189,164 @@ def db_now() -> datetime:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_now(connection.vendor)}".replace("%%", "%"))
         return _db_time(cursor.fetchone()[0])
+
+
+# --- batches of polls ------------------------------------------------------------------------------
+
+
+@dataclass
+class Claim:
+    """Upgrades claimed for a poll under one token: each row as ``{attname: value}`` and its lease."""
+
+    token: str
+    taken_at: datetime
+    rows: list[dict]
+    leases: dict[int, Lease]
+    started: float  # this worker's monotonic clock at ``taken_at``
+
+
+def polled_interval(state: str) -> float:
+    """Seconds between polls in ``state``: a failed task waits for an operator, so it is read less often."""
+    base = settings.OCPDASH_POLL_INTERVAL
+    return base if state == State.RUNNING else max(base, 10.0)
+
+
+def hold_seconds() -> float:
+    """How long a claim holds an upgrade: half the shortest interval, so the lease never outlasts the
+    time the upgrade is due again and an operator's "poll now" finds it free within that."""
+    return settings.OCPDASH_POLL_INTERVAL / 2
+
+
+def due_slack() -> float:
+    """A claim also takes upgrades due this soon (a batch then serves them with the ones due now)."""
+    return min(0.25, settings.OCPDASH_POLL_INTERVAL / 4)
+
+
+def min_spacing(interval: float) -> float:
+    """The soonest an upgrade polled now is due again, however late this poll was: 0.6 of an interval
+    and the claim's slack. The next claim then comes at least 0.6 of an interval later, so even when a
+    batch's reads are spread over a tenth of one, OCP never sees an upgrade read twice within half an
+    interval; a late upgrade still catches up (the spacing is under one interval)."""
+    return 0.6 * interval + due_slack()
+
+
+@cache
+def _claim_sql(vendor: str, ids: int) -> str:
+    """The claim (see the module docstring). Parameters: :func:`_claim_params`."""
+    col = _column
+    u = "u." if vendor == "postgresql" else ""  # SQLite's RETURNING names the table's columns bare
+    state_in = ", ".join(["%s"] * len(POLLED_STATES))
+    only = f" AND {col('id')} IN ({', '.join(['%s'] * ids)})" if ids else ""
+    returned = ", ".join(f"{u}{col(name)}" for name in CLAIM_FIELDS)
+    interval = f"(CASE WHEN {u}{col('state')} = %s THEN %s ELSE %s END)"
+    if vendor == "postgresql":
+        now = "STATEMENT_TIMESTAMP()"
+        due = (
+            f"GREATEST(COALESCE(u.{col('next_poll_at')}, {now}) + make_interval(secs => {interval}), "
+            f"{now} + make_interval(secs => {interval} / 2))"
+        )
+        lock, order = " FOR UPDATE SKIP LOCKED", f"{col('next_poll_at')} ASC NULLS FIRST"
+    else:
+        now = _now(vendor)
+        due = (
+            f"MAX(STRFTIME('%%Y-%%m-%%d %%H:%%M:%%f', COALESCE({col('next_poll_at')}, 'now'), {interval}), "
+            f"STRFTIME('%%Y-%%m-%%d %%H:%%M:%%f', 'now', {interval}))"
+        )
+        lock, order = "", col("next_poll_at")  # SQLite sorts NULL first
+    candidates = (
+        f"SELECT {col('id')} FROM {TABLE} WHERE {col('state')} IN ({state_in}) "  # noqa: S608
+        f"AND {col('ocp_task_id')} IS NOT NULL "
+        f"AND ({col('lease_until')} IS NULL OR {col('lease_until')} < {now}) "
+        f"AND ({col('next_poll_at')} IS NULL OR {col('next_poll_at')} <= {_now(vendor, True)}){only} "
+        f"ORDER BY {order} LIMIT %s{lock}"
+    )
+    assignments = (
+        f"{col('lease_owner')} = %s, {col('lease_until')} = {_now(vendor, True)}, "
+        f"{col('last_due_at')} = {u}{col('next_poll_at')}, {col('next_poll_at')} = {due}, "
+        f"{col('last_polled_at')} = {now}"
+    )
+    if vendor == "postgresql":
+        return (
+            f"UPDATE {TABLE} AS u SET {assignments} FROM ({candidates}) AS due "  # noqa: S608
+            f"WHERE u.{col('id')} = due.{col('id')} RETURNING {now}, {returned}"
+        )
+    return (
+        f"UPDATE {TABLE} SET {assignments} WHERE {col('id')} IN ({candidates}) "  # noqa: S608
+        f"RETURNING {now}, {returned}"
+    )
+
+
+def _claim_params(token: str, limit: int, ids) -> list:
+    running, failed = polled_interval(State.RUNNING), polled_interval(State.FAILED)
+    # The soonest next due time (polling.next_due): no claim takes an upgrade again within half an
+    # interval, even with a batch's reads spread over a tenth of one.
+    if connection.vendor == "postgresql":  # the SQL halves the second interval
+        intervals = [str(State.RUNNING), running, failed, str(State.RUNNING), 2 * min_spacing(running)]
+        intervals.append(2 * min_spacing(failed))
+    else:  # SQLite's date modifiers: the interval, then the spacing
+        intervals = [
+            *(str(State.RUNNING), _seconds(running), _seconds(failed)),
+            *(str(State.RUNNING), _seconds(min_spacing(running)), _seconds(min_spacing(failed))),
+        ]
+    return [
+        token,
+        _seconds(hold_seconds()),
+        *intervals,
+        *map(str, POLLED_STATES),
+        _seconds(due_slack()),
+        *ids,
+        limit,
+    ]
+
+
+def claim(limit: int, upgrade_ids=()) -> Claim | None:
+    """Take the lease of up to ``limit`` due upgrades that are polled and held by no one (only among
+    ``upgrade_ids`` when given), oldest due first, moving each one's ``next_poll_at`` on. None when
+    none is due. Every claimed upgrade's lease is the claim's token until half an interval from now."""
+    token = uuid.uuid4().hex
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(connection.vendor, len(upgrade_ids)), _claim_params(token, limit, upgrade_ids)
+        )
+        found = cursor.fetchall()
+    if not found:
+        return None
+    started = time.monotonic()
+    taken_at = _db_time(found[0][0])
+    rows = [_claimed_row(row[1:]) for row in found]
+    leases = {row["id"]: Lease(row["id"], token, taken_at, started) for row in rows}
+    return Claim(token, taken_at, rows, leases, started)
+
+
+@cache
+def _claimed_columns() -> tuple[tuple[str, bool], ...]:
+    from django.db.models import DateTimeField
+
+    fields = [Upgrade._meta.get_field(name) for name in CLAIM_FIELDS]
+    return tuple((f.attname, isinstance(f, DateTimeField)) for f in fields)
+
+
+def _claimed_row(values) -> dict:
+    """One RETURNING row as the ORM would load it (SQLite hands datetimes back as text)."""
+    return {
+        attname: _db_time(value) if is_time and value is not None else value
+        for (attname, is_time), value in zip(_claimed_columns(), values, strict=True)
+    }
+
+
+def renew_many(upgrade_ids, token: str, seconds: float) -> set[int]:
+    """Hold these claimed upgrades ``seconds`` more (a poll of them still runs); the ids still held."""
+    from django.db.models.functions import Now
+
+    held = Upgrade.objects.filter(pk__in=list(upgrade_ids), lease_owner=token, state__in=POLLED_STATES)
+    held.update(lease_until=Now() + timedelta(seconds=seconds))
+    return set(held.values_list("pk", flat=True))
+
+
+def release_many(upgrade_ids, token: str) -> int:
+    """Give back the leases of these claimed upgrades (nothing else changes); how many were held."""
+    if not upgrade_ids:
+        return 0
+    return Upgrade.objects.filter(pk__in=list(upgrade_ids), lease_owner=token).update(
+        lease_owner="", lease_until=None
+    )

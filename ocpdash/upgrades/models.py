@@ -23,6 +23,14 @@ row lock) whose row count is checked, and the workers' moves also need the lease
     failed ──operator retry/rollback (sent to OCP)──▶ running
     failed ──operator "close"──▶ closed                 (the OCP task is left as it is)
 
+Polling (polling.py, batch.py, pollers.py): running and failed upgrades are polled in batches. A
+poller takes the lease of up to ``OCPDASH_POLL_BATCH`` due upgrades with one claim statement
+(lease.claim), which also moves each one's ``next_poll_at`` on at a fixed rate and holds the lease
+for half an interval: so a poll that finds OCP's tasks as stored writes nothing more. A poll that
+finds a change stores it and gives the lease back in one locked transaction; one that cannot read
+OCP records the fault and backs off. An operator's retry, skip or rollback and the adoption of an
+OCP task set ``next_poll_at`` to now and queue one immediate poll of that upgrade.
+
 Active (one per cluster and per primary/standby pair): awaiting_approval, scheduled, queued,
 submitting, needs_attention, running, failed. Followed in OCP (polled): running, failed. Terminal:
 successful, rejected, rolled_back, closed, cancelled, declined. An upgrade that has an OCP task is
@@ -148,9 +156,11 @@ class Upgrade(models.Model):
     ocp_context = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    # Polling: next_poll_at is the durable schedule; the lease keeps one poller at a time.
+    # Polling: next_poll_at is the durable schedule; the lease keeps one poller at a time. A poll's
+    # claim moves next_poll_at on and keeps the time it was due (its lag is measured from it).
     next_poll_at = models.DateTimeField(null=True, blank=True)
-    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, help_text="When the last poll began")
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_owner = models.CharField(max_length=64, blank=True)
     poll_failures = models.PositiveIntegerField(default=0)
@@ -217,6 +227,23 @@ class Upgrade(models.Model):
     def duration(self):
         start = self.submitted_at or self.created_at
         return (self.finished_at or timezone.now()) - start
+
+
+class Poller(models.Model):
+    """One of the ``OCPDASH_POLLERS`` chains of batch polls (pollers.py): at most one Celery message
+    per slot is live, the one carrying its current token; ``due_at`` (the database's clock) is when
+    that message should run, or, while a batch runs, how long it may take before beat's recovery
+    starts the slot again with a new token."""
+
+    number = models.PositiveSmallIntegerField(primary_key=True)
+    token = models.CharField(max_length=32, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"Poller {self.number}"
 
 
 class UpgradeTask(models.Model):

@@ -1,21 +1,33 @@
-"""Following an upgrade's OCP task: one short poll at a time, rescheduled, never trusted alone.
+"""Following an upgrade's OCP task: one poll, from the claim to what is stored.
 
-Each poll takes the lease, reads the parent task and its child tasks, stores every step change as
-an event, sets the upgrade's state and gives the lease back with the next due time. OCP faults
-never fail an upgrade: they are shown and polling backs off until OCP answers again.
+Polls run in batches (batch.py, driven by the poller slots of pollers.py): a batch claims the due
+upgrades (lease.claim), reads their tasks on the sites' threads (sitecalls.py) and settles each one
+here, in its own thread with the database:
+
+- **Unchanged** (OCP says what it said last time, the most common poll): nothing is written. The
+  claim already moved ``next_poll_at`` on at the fixed rate of :func:`next_due` and holds the lease
+  for half an interval; it lapses by itself (a batch whose read outlasts it renews it, then gives
+  it back).
+- **Changed**: every step change is stored as an event and the state set, in one transaction that
+  locks the row while the lease is still this poll's (:func:`apply_snapshot`), and the lease is
+  given back there with the next due time.
+- **OCP fault**: shown on the page, the state kept, the lease given back with a backoff. OCP faults
+  never fail an upgrade; anything that cannot be stored is a fault too, never a crash loop.
+
+An operator's retry, skip or rollback and the adoption of an OCP task queue one immediate poll of
+that upgrade (:func:`enqueue_poll`, :func:`run_poll`): the same claim and read, for one id.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
-from functools import cache
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from ocpdash.ocp import (
     OcpAuthError,
@@ -25,108 +37,59 @@ from ocpdash.ocp import (
     OcpRateLimited,
     TaskInstance,
 )
-from ocpdash.sites.models import Cluster, OcpSite
+from ocpdash.sites.models import Cluster
 from ocpdash.sites.storable import Unstorable
 from ocpdash.upgrades import enqueue, events, lease
 from ocpdash.upgrades.children import WAIT_CHILD
 from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade, UpgradeEvent, UpgradeStep
-from ocpdash.upgrades.reading import Snapshot, fetch
+from ocpdash.upgrades.reading import Snapshot, Tracked, fetch
 from ocpdash.upgrades.storing import store_tasks
 
 log = logging.getLogger(__name__)
 
 
-# What every poll reads, in plain SQL written once from the models (like the lease, see lease.py:
-# through the ORM these reads cost more CPU than the rest of an unchanged poll's database work).
-# The upgrade's own fields, then its cluster's and site's; the site's credentials are loaded only
-# when its shared client is (re)made.
-POLL_FIELDS = (
-    "id",
-    "state",
-    "ocp_task_id",
-    "next_poll_at",
-    "snapshot_digest",
-    "ocp_fault",
-    "poll_failures",
-    "ocp_unreachable_since",
-    "parent_retry_key",
-    "cluster",
-)
-CLUSTER_FIELDS = ("ocp_id", "site")  # its id is the upgrade's cluster_id
-# Its id is the cluster's site_id; the credential guard's state is read with every poll.
-SITE_FIELDS = ("base_url", "updated_at", "auth_failures", "auth_refused_since")
-
-
-def _columns(model, alias: str, names, prefix: str = "") -> list[str]:
-    fields = [model._meta.get_field(name) for name in names]
-    return [f"{alias}.{f.column}" + (f" AS {prefix}{f.attname}" if prefix else "") for f in fields]
-
-
-@cache
-def _read_upgrade_sql() -> str:
-    upgrade, cluster, site = Upgrade._meta, Cluster._meta, OcpSite._meta
-    selected = ", ".join(
-        _columns(Upgrade, "u", POLL_FIELDS)
-        + _columns(Cluster, "c", CLUSTER_FIELDS, "cluster_")
-        + _columns(OcpSite, "s", SITE_FIELDS, "site_")
-    )
-    return (
-        f"SELECT {selected} FROM {upgrade.db_table} u "  # noqa: S608 - names from the models
-        f"JOIN {cluster.db_table} c ON c.{cluster.pk.column} = u.{upgrade.get_field('cluster').column} "
-        f"JOIN {site.db_table} s ON s.{site.pk.column} = c.{cluster.get_field('site').column} "
-        f"WHERE u.{upgrade.pk.column} = %s"
-    )
-
-
-def load_for_poll(upgrade_id: int) -> Upgrade:
-    """The upgrade with what a poll needs of its cluster and site, in one query. The cluster and
-    site are loaded like ``.only()`` loads them: any other field is read when first used."""
-    found = list(Upgrade.objects.raw(_read_upgrade_sql(), [upgrade_id]))
-    if not found:
-        raise Upgrade.DoesNotExist(f"Upgrade {upgrade_id} does not exist.")
-    upgrade = found[0]
-    site = _partial(OcpSite, upgrade, "site_", SITE_FIELDS, id=upgrade.cluster_site_id)
-    cluster = _partial(Cluster, upgrade, "cluster_", CLUSTER_FIELDS, id=upgrade.cluster_id)
-    cluster.site = site
-    upgrade.cluster = cluster
-    return upgrade
-
-
-def _partial(model, row: Upgrade, prefix: str, names, **known):
-    """An instance of ``model`` with only ``names`` (and ``known``) loaded, as ``.only()`` loads it,
-    from the row's prefixed columns. A raw query hands such columns over as the database sent them,
-    so a naive datetime (SQLite) is made aware here as the ORM would."""
-    values = dict(known)
-    for name in names:
-        attname = model._meta.get_field(name).attname
-        value = getattr(row, prefix + attname)
-        if isinstance(value, datetime) and timezone.is_naive(value):
-            value = timezone.make_aware(value, UTC)
-        values[attname] = value
-    ordered = [f.attname for f in model._meta.concrete_fields if f.attname in values]  # from_db's order
-    return model.from_db(row._state.db, ordered, [values[attname] for attname in ordered])
-
-
 def enqueue_poll(upgrade_id: int, countdown: float | None = None) -> None:
+    """One immediate poll of this upgrade (an operator's action, an adopted task); routine polls are
+    the pollers' batches."""
     enqueue.send(enqueue.POLL, upgrade_id, countdown)
 
 
 def interval_for(state: str) -> float:
-    base = settings.OCPDASH_POLL_INTERVAL
-    return base if state == State.RUNNING else max(base, 10.0)  # a FAILED task waits for an operator
+    return lease.polled_interval(state)  # a FAILED task waits for an operator: read less often
 
 
 def run_poll(upgrade_id: int) -> float | None:
-    """One poll. Returns seconds until the next one, or None when nobody should reschedule."""
-    held = lease.acquire(upgrade_id, POLLED_STATES, due_only=True)
-    if held is None:
-        return None
+    """One poll of this upgrade now, if it is due and no one holds it. Returns seconds until its next
+    poll is due, or None when it was not polled, or no longer needs polling."""
+    from ocpdash.upgrades import batch
+
+    return batch.poll_one(upgrade_id)
+
+
+@dataclass
+class Read:
+    """What a batch read of one upgrade on a site's thread: the parent task and the snapshot (None
+    while a child task must be looked for), or what went wrong (an OcpError is a fault to show)."""
+
+    tracked: Tracked = field(default_factory=dict)
+    parent: TaskInstance | None = None
+    snapshot: Snapshot | None = None
+    error: BaseException | None = None
+
+
+def settle(upgrade: Upgrade, held: lease.Lease, client, read: Read) -> float | None:
+    """Finish one poll from what was read: nothing (unchanged), the change stored, or the fault shown.
+    Returns seconds until the next poll is due, or None (finished, or the lease went to another)."""
     try:
-        return _poll(held)
+        if isinstance(read.error, OcpError):
+            return _fault(upgrade, held, read.error)
+        if read.error is not None:
+            raise read.error
+        return _settle(upgrade, held, client, read)
     except lease.LeaseLost:
         return None  # whoever has the lease now carries on; this poll stored nothing
     except Exception as exc:  # bad data or a bug: shown as a fault, never a crash loop
-        log.exception("Poll of upgrade %s failed", upgrade_id)
+        log.exception("Poll of upgrade %s failed", upgrade.pk)
         return _unexpected(held, exc)
 
 
@@ -144,13 +107,9 @@ def _unexpected(held: lease.Lease, exc: Exception) -> float | None:
         return None
 
 
-def _poll(held: lease.Lease) -> float | None:
-    upgrade = load_for_poll(held.upgrade_id)
-    site = upgrade.cluster.site
-    client = site.shared_client(max_retries=0)
-    client.observer.refresh(site.auth_failures, site.auth_refused_since)  # the credential guard
+def _settle(upgrade: Upgrade, held: lease.Lease, client, read: Read) -> float | None:
     try:
-        snapshot = fetch(client, upgrade)
+        snapshot = read.snapshot or fetch(client, upgrade, read.parent, read.tracked)
         _retry_parent_if_left_failed(client, upgrade, held, snapshot)
     except OcpError as exc:
         return _fault(upgrade, held, exc)
@@ -204,20 +163,18 @@ def snapshot_digest(parent: TaskInstance, children) -> str:
 
 
 def _unchanged(upgrade: Upgrade, held: lease.Lease) -> float | None:
-    """Nothing to store: note the poll and the next due time in the lease's release."""
-    now = held.now()
-    due = next_due(upgrade.next_poll_at, now, interval_for(upgrade.state))
-    if not lease.release(upgrade.pk, held.token, last_polled_at=now, next_poll_at=due):
-        return None
-    return held.seconds_until(due)
+    """Nothing to store, nothing to write: the claim set the next due time (``next_poll_at`` as
+    claimed) and its lease lapses by itself."""
+    return held.seconds_until(upgrade.next_poll_at) if upgrade.next_poll_at else 0.0
 
 
 def next_due(previous_due, now, interval: float):
     """Polls keep a fixed rate: the next one is due one interval after the previous was due (not
     after this poll finished). A worker that is behind catches up, but never polls the same upgrade
-    again within half an interval (extra queued messages then find it not due)."""
+    again within half an interval (:func:`ocpdash.upgrades.lease.min_spacing`). The claim
+    (lease.claim) computes the same in SQL."""
     fixed_rate = (previous_due or now) + timedelta(seconds=interval)
-    return max(fixed_rate, now + timedelta(seconds=0.5 * interval))
+    return max(fixed_rate, now + timedelta(seconds=lease.min_spacing(interval)))
 
 
 def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, digest: str):
@@ -265,7 +222,9 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
             if state == State.FAILED:
                 message = f"Upgrade failed: {fields['last_error']}"
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
-        due = next_due(current.next_poll_at, now, interval_for(state)) if state in POLLED_STATES else None
+        # From the time this poll was due (the claim moved next_poll_at on already), at the rate of
+        # the state it is now in.
+        due = next_due(current.last_due_at, now, interval_for(state)) if state in POLLED_STATES else None
         fields["next_poll_at"] = due
         lease.release_or_roll_back(upgrade.pk, held.token, **fields)
         if state != current.state:  # after the write, so the message has the new state

@@ -29,11 +29,39 @@ def _read_children_sql() -> str:
     )
 
 
-def _tracked_children(upgrade_id: int) -> dict[int, tuple[str, int | None]]:
+@cache
+def _read_many_children_sql(count: int) -> str:
+    task = UpgradeTask._meta
+    upgrade = task.get_field("upgrade").column
+    columns = ", ".join(
+        task.get_field(name).column for name in ("ocp_task_id", "status", "parent_subtask_id")
+    )
+    return (
+        f"SELECT {upgrade}, {columns} FROM {task.db_table} "  # noqa: S608 - names from the model
+        f"WHERE {upgrade} IN ({', '.join(['%s'] * count)}) AND {task.get_field('is_parent').column} = %s"
+    )
+
+
+Tracked = dict[int, tuple[str, int | None]]
+
+
+def _tracked_children(upgrade_id: int) -> Tracked:
     """Each child task this upgrade already follows: its last stored status and its wait step."""
     with connection.cursor() as cursor:
         cursor.execute(_read_children_sql(), [upgrade_id, False])
         return {task_id: (status, wait_id) for task_id, status, wait_id in cursor.fetchall()}
+
+
+def tracked_children(upgrade_ids: list[int]) -> dict[int, Tracked]:
+    """:func:`_tracked_children` of many upgrades in one query (a batch of polls)."""
+    found: dict[int, Tracked] = {upgrade_id: {} for upgrade_id in upgrade_ids}
+    if not upgrade_ids:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(_read_many_children_sql(len(upgrade_ids)), [*upgrade_ids, False])
+        for upgrade_id, task_id, status, wait_id in cursor.fetchall():
+            found[upgrade_id][task_id] = (status, wait_id)
+    return found
 
 
 class Snapshot:
@@ -83,10 +111,13 @@ class Snapshot:
         return _state_for(self.parent, current)
 
 
-def fetch(client, upgrade: Upgrade) -> Snapshot:
-    """The parent task, its child tasks, and any child task this poll finds (see children.py)."""
-    parent = client.get_task(upgrade.ocp_task_id)
-    tracked = _tracked_children(upgrade.pk)
+def fetch(
+    client, upgrade: Upgrade, parent: TaskInstance | None = None, tracked: Tracked | None = None
+) -> Snapshot:
+    """The parent task, its child tasks, and any child task this poll finds (see children.py).
+    ``parent`` and ``tracked`` when the caller has read them already (a batch: :func:`read_known`)."""
+    parent = parent or client.get_task(upgrade.ocp_task_id)
+    tracked = _tracked_children(upgrade.pk) if tracked is None else tracked
     adopted: list[Adopted] = []
     steps = needs_discovery(parent, tracked)
     if steps:
@@ -98,15 +129,35 @@ def fetch(client, upgrade: Upgrade) -> Snapshot:
             lambda ids: _claimed(upgrade, ids),
             _binaries(upgrade),
         )
+    children, finished = _read_children(client, parent, tracked)
+    children += [(a.task, a.wait_id) for a in adopted]
+    return Snapshot(parent, children, adopted, finished)
+
+
+def read_known(client, task_id: int, tracked: Tracked, pace=None) -> tuple[TaskInstance, Snapshot | None]:
+    """What a batch reads on a site's thread, HTTP only: the parent task and the child tasks already
+    followed. The snapshot is None when a child task must be looked for (:func:`fetch` goes on from
+    the parent with the database at hand). ``pace()`` is called before each request."""
+    pace = pace or (lambda: None)
+    pace()
+    parent = client.get_task(task_id)
+    if needs_discovery(parent, tracked):
+        return parent, None
+    children, finished = _read_children(client, parent, tracked, pace)
+    return parent, Snapshot(parent, children, [], finished)
+
+
+def _read_children(client, parent: TaskInstance, tracked: Tracked, pace=None):
     children, finished = [], {}
     rolling_back = parent.operation == ROLLBACK
     for child_id, (status, wait_id) in sorted(tracked.items()):
         if status == SUCCESSFUL and not rolling_back:
             finished[child_id] = wait_id  # finished children do not change any more
             continue
+        if pace is not None:
+            pace()
         children.append((client.get_task(child_id), wait_id))
-    children += [(a.task, a.wait_id) for a in adopted]
-    return Snapshot(parent, children, adopted, finished)
+    return children, finished
 
 
 def _cluster_ids(upgrade: Upgrade) -> list[int]:

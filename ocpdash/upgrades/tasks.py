@@ -4,10 +4,11 @@ to the log lines written meanwhile and counts its outcome (ocpdash.ops.metrics).
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from ocpdash.core.logs import bind_upgrade
 from ocpdash.ops import metrics
-from ocpdash.upgrades import polling, recovery, steplog, submission
+from ocpdash.upgrades import enqueue, pollers, polling, recovery, steplog, submission
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +30,28 @@ def submit_upgrade_task(upgrade_id: int) -> str:
 
 @shared_task(name="ocpdash.upgrades.tasks.poll_upgrade", ignore_result=True)
 def poll_upgrade(upgrade_id: int) -> None:
-    # The ETA of the countdown that scheduled this poll: its lag is measured from there.
-    with bind_upgrade(upgrade_id), metrics.polling(poll_upgrade.request.eta) as calls:
-        try:
-            next_in = polling.run_poll(upgrade_id)
-        except Exception:
-            metrics.poll_done("error")
-            raise
-    metrics.poll_done(metrics.poll_outcome(next_in, calls))
-    if next_in is not None:
-        polling.enqueue_poll(upgrade_id, countdown=next_in)
+    """One immediate poll (an operator's action, an adopted task); the pollers do the rest, so they
+    are started here too if they are not running (the first upgrade of a fresh installation)."""
+    with bind_upgrade(upgrade_id):
+        polling.run_poll(upgrade_id)
+    pollers.restart_stopped()
+
+
+@shared_task(name="ocpdash.upgrades.tasks.poll_batch", ignore_result=True)
+def poll_batch(number: int, token: str) -> None:
+    pollers.run(number, token)
+
+
+@shared_task(name="ocpdash.upgrades.tasks.start_pollers", ignore_result=True)
+def start_pollers() -> None:
+    metrics.requeued(pollers.restart_stopped(), 0)
+
+
+@worker_ready.connect
+def start_pollers_when_a_worker_starts(sender, **kwargs) -> None:
+    """A worker that starts (a new installation, all workers back after an outage) need not wait for
+    beat's next recovery to have the upgrades followed."""
+    enqueue.send(enqueue.START_POLLERS)
 
 
 @shared_task(name="ocpdash.upgrades.tasks.recover", ignore_result=True)

@@ -5,6 +5,7 @@ witness for "exactly one upgrade POST".
 """
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -82,6 +83,47 @@ def test_kill_9_of_the_worker_mid_poll_loses_nothing(engine, simulator, operator
     assert UpgradeStep.objects.filter(upgrade=upgrade).count() == len(
         set(UpgradeStep.objects.filter(upgrade=upgrade).values_list("ocp_subtask_id", flat=True))
     )
+
+
+def test_a_batch_claimed_by_a_worker_that_dies_is_claimed_again_within_the_recovery_interval(
+    engine, simulator, operator
+):
+    from django.db.models.functions import Now
+
+    from tests.fixtures.services import ENGINE_SETTINGS
+
+    simulator.config(step_seconds=600)  # its first step runs throughout
+    engine.start_beat(wait=False)
+    engine.start_worker("w1")
+    cluster, package = happy(operator)
+    upgrade = submit_upgrade(operator, cluster, package)
+    wait_for(lambda: upgrade.steps.filter(status="RUNNING").exists(), 60, "the upgrade to be running")
+    # OCP now takes 2.5 s to answer: a batch is caught mid-read, holding its claim, when its worker dies.
+    simulator.faults(latency={"seconds": 2.5, "rate": 1.0, "for_seconds": 60})
+    held = Upgrade.objects.filter(pk=upgrade.pk, lease_until__gt=Now())
+    wait_for(lambda: held.exists(), 30, "a batch to claim the upgrade and wait for OCP")
+    claimed = held.values_list("lease_owner", "last_polled_at").get()
+    engine.start_worker("w2")
+    engine.kill("w1")
+    killed = time.monotonic()
+    simulator.clear_faults()
+    # The batch's renewal (its slot's due time) lapses, beat's recovery finds the slot overdue by the
+    # grace and starts it again, and the new batch claims the upgrade once its renewed lease lapsed.
+    interval = 0.3 / 2  # ENGINE_SETTINGS' poll interval: a claim's hold is half of it
+    assert ENGINE_SETTINGS["OCPDASH_POLL_INTERVAL"] == 0.3
+    bound = (
+        2 * max(4 * interval, 2.0)  # the slot's due time while its batch ran (pollers.running_hold)
+        + ENGINE_SETTINGS["OCPDASH_POLL_OVERDUE_GRACE"]
+        + ENGINE_SETTINGS["OCPDASH_RECOVER_INTERVAL"]
+        + 5  # beat's and w2's own pace on a loaded machine
+    )
+    token, polled = claimed
+    again = Upgrade.objects.filter(pk=upgrade.pk, last_polled_at__gt=polled).exclude(lease_owner=token)
+    wait_for(lambda: again.exists(), bound + 30, "another batch to claim the upgrade")
+    took = time.monotonic() - killed
+    assert took <= bound, f"claimed again {took:.1f} s after the kill (bound {bound:.1f} s)"
+    simulator.config(step_seconds=0.2)
+    assert simulator.upgrade_posts() == 1
 
 
 def test_ambiguous_submit_then_worker_death_adopts_the_ocp_task(engine, simulator, operator):

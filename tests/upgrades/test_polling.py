@@ -5,23 +5,25 @@ import pytest
 
 from ocpdash.sites.models import OcpSite
 from ocpdash.upgrades.models import Upgrade
-from ocpdash.upgrades.polling import load_for_poll, next_due, run_poll
+from ocpdash.upgrades.polling import next_due, run_poll
 from tests.fixtures.services import wait_for
 from tests.upgrades.test_engine import happy
 
 
-def test_polls_keep_a_fixed_rate():
+def test_polls_keep_a_fixed_rate(settings):
+    settings.OCPDASH_POLL_INTERVAL = 1.0  # a claim's slack: 0.25 s
     now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-    due = now - timedelta(seconds=0.3)  # this poll was due 0.3 s ago (queue delay, poll time)
+    due = now - timedelta(seconds=0.1)  # this poll was due 0.1 s ago (queue delay, poll time)
     assert next_due(due, now, 1.0) == due + timedelta(seconds=1)
-    # behind: soon, but never twice within half an interval (no burst of catch-ups)
-    assert next_due(now - timedelta(seconds=5), now, 1.0) == now + timedelta(seconds=0.5)
-    assert next_due(now - timedelta(seconds=0.6), now, 1.0) == now + timedelta(seconds=0.5)
+    # behind: soon, but 0.6 of an interval and a claim's slack on (no burst of catch-ups, and no read of
+    # the same task within half an interval however a batch's reads are spread)
+    assert next_due(now - timedelta(seconds=5), now, 1.0) == now + timedelta(seconds=0.85)
+    assert next_due(now - timedelta(seconds=0.3), now, 1.0) == now + timedelta(seconds=0.85)
     assert next_due(None, now, 2.0) == now + timedelta(seconds=2)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_poll_that_reads_what_is_stored_writes_only_the_schedule(
+def test_a_poll_that_reads_what_is_stored_writes_only_its_claim(
     redis_service, sim_site, simulator, operator, django_assert_max_num_queries
 ):
     simulator.config(step_seconds=600)  # the first step runs throughout the test
@@ -32,12 +34,16 @@ def test_a_poll_that_reads_what_is_stored_writes_only_the_schedule(
     assert digest and upgrade.steps.exists()
     polled = upgrade.last_polled_at
     Upgrade.objects.filter(pk=upgrade.pk).update(next_poll_at=None)
-    # lease, the upgrade with its site, its child tasks, the release: no step diff, no event
-    with django_assert_max_num_queries(4):
+    # the claim (the only write), the cluster, the site, the child tasks: no step diff, no event
+    with django_assert_max_num_queries(4) as queries:
         assert run_poll(upgrade.pk) is not None
+    sqls = [q["sql"] for q in queries.captured_queries]
+    writes = [sql for sql in sqls if not sql.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and "RETURNING" in writes[0], writes
     upgrade.refresh_from_db()
     assert (upgrade.revision, upgrade.events.count(), upgrade.snapshot_digest) == (revision, events, digest)
-    assert upgrade.last_polled_at > polled and upgrade.lease_owner == ""
+    assert upgrade.last_polled_at > polled
+    assert upgrade.lease_until <= upgrade.next_poll_at, "the claim's lease lapses before the next is due"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -57,28 +63,25 @@ def test_a_change_after_unchanged_polls_is_stored(redis_service, sim_site, simul
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_poll_read_is_the_stored_upgrade_and_shares_the_site_client(
-    redis_service, sim_site, simulator, operator
-):
+def test_a_batch_loads_the_claimed_upgrades_as_stored(redis_service, sim_site, simulator, operator):
+    from ocpdash.upgrades import batch, lease
+
     simulator.config(step_seconds=600)
     upgrade = running(operator)
     run_poll_now(upgrade)
+    Upgrade.objects.filter(pk=upgrade.pk).update(next_poll_at=None)
     stored = Upgrade.objects.select_related("cluster__site").get(pk=upgrade.pk)
-    read = load_for_poll(upgrade.pk)
-    for name in ("state", "ocp_task_id", "next_poll_at", "snapshot_digest", "ocp_fault", "poll_failures"):
+    (read,) = batch._load(lease.claim(10, [upgrade.pk]))
+    for name in ("state", "ocp_task_id", "snapshot_digest", "ocp_fault", "poll_failures", "parent_retry_key"):
         assert getattr(read, name) == getattr(stored, name), name
-    assert read.next_poll_at.tzinfo is not None
+    assert read.last_due_at is None and read.next_poll_at.tzinfo is not None, "the claim moved it on"
     assert (read.cluster.pk, read.cluster.ocp_id) == (stored.cluster.pk, stored.cluster.ocp_id)
     site = read.cluster.site
-    assert (site.pk, site.base_url, site.updated_at) == (
+    assert (site.pk, site.base_url, site.password) == (
         stored.cluster.site.pk,
         stored.cluster.site.base_url,
-        stored.cluster.site.updated_at,
-    )
-    assert site.password == stored.cluster.site.password, "credentials load when first used"
-    client = load_for_poll(upgrade.pk).cluster.site.shared_client(max_retries=0)
-    assert client is stored.cluster.site.shared_client(max_retries=0), "one kept client, however loaded"
-    assert load_for_poll(upgrade.pk).cluster.site.shared_client(max_retries=0) is client
+        stored.cluster.site.password,
+    ), "the whole site: its threads make clients from it without the database"
 
 
 def running(operator):
