@@ -11,6 +11,7 @@ colour is never the only cue.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ class Cell:
     done: int
     total: int
     step_id: int | None  # the step to show for this zone: its failed or running one, else its first
+    steps: frozenset[int] = field(default=frozenset(), compare=False, repr=False)  # its steps' ids
 
     @property
     def symbol(self) -> str:
@@ -94,7 +96,21 @@ def _cell(zone: str, steps: Sequence) -> Cell:
         (s for s in steps if s.display_status in _STARTED), None
     )
     pick = pick or next((s for s in steps if s.display_status not in _DONE), None) or steps[0]
-    return Cell(zone, state, sum(1 for s in statuses if s in _DONE), len(statuses), pick.ocp_subtask_id)
+    done = sum(1 for s in statuses if s in _DONE)
+    ids = frozenset(s.ocp_subtask_id for s in steps)
+    return Cell(zone, state, done, len(statuses), pick.ocp_subtask_id, ids)
+
+
+def heads(rows: Sequence[Row]) -> str:
+    """What a live page's overview must be redrawn whole for when it changes, a short digest per row
+    (its task, version, member, state and zones): while it stays the same, a poll sends only the
+    labels and cells whose steps changed (ocpdash.web.views.upgrades)."""
+    return ".".join(
+        hashlib.sha1(  # noqa: S324 - a change detector, not security
+            repr((r.task_id, r.version, r.member, r.standby, r.state, [c.zone for c in r.cells])).encode()
+        ).hexdigest()[:8]
+        for r in rows
+    )
 
 
 def build(root: TaskDag, upgrade, members: Sequence) -> list[Row]:

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
 from ocpdash.web import snapshot
@@ -45,7 +46,9 @@ def page(client, upgrade, **query):
 
 
 def cells(html):
-    return re.findall(r'<li class="ov-cell ov-\w+" data-zone="([^"]+)" data-state="(\w+)"', html)
+    return re.findall(
+        r'<li class="ov-cell ov-\w+" id="ovc-[\d-]+" data-zone="([^"]+)" data-state="(\w+)"', html
+    )
 
 
 # --- Overview strip ---------------------------------------------------------------------------------
@@ -58,9 +61,8 @@ def test_the_overview_has_a_row_per_child_task_and_a_cell_per_zone_in_upgrade_or
     client.force_login(viewer)
     html = page(client, upgrade)
     assert cells(html) == [("zone1", "done"), ("zone2", "running"), ("zone3", "pending")]
-    row = re.search(
-        r'<div class="ov-row ov-running" data-task-id="901" data-state="running">(.*?)</div>', html, re.S
-    )
+    row = '<div class="ov-row ov-running" id="ovr-0" data-task-id="901" data-state="running">(.*?)</div>'
+    row = re.search(row, html, re.S)
     assert row and "4.2.1.1" in row.group(1) and "5/10" in row.group(1)
     assert html.index('id="overview"') < html.index('id="dag"'), "at the top, above the graph"
     assert '<span aria-hidden="true">▶</span>' in html, "a symbol for each state, not colour alone"
@@ -87,7 +89,7 @@ def test_child_tasks_ocp_has_not_made_yet_are_shown_from_the_plan_standby_first(
     client.force_login(viewer)
     html = page(client, upgrade)
     rows = re.findall(
-        r'class="ov-label">.*?</span> ([\d.]+) · (\w+)( <span class="muted">\(standby\))?', html
+        r'class="ov-label" id="ovl-\d+">.*?</span> ([\d.]+) · (\w+)( <span class="muted">\(standby\))?', html
     )
     assert [(v, m, bool(s)) for v, m, s in rows] == [
         ("4.2.1.1", "pollux", True), ("4.2.1.1", "orion", False), ("4.2.1.2", "pollux", True),
@@ -113,6 +115,34 @@ def test_a_changed_poll_sends_the_overview_and_an_unchanged_one_reads_nothing_el
     html = hx(client, url).content.decode()
     assert 'id="overview" class="card overview" aria-labelledby="overview-title" hx-swap-oob="true"' in html
     assert ("zone2", "done") in cells(html)
+
+
+def test_a_poll_sends_only_the_overview_cells_and_labels_that_changed_until_a_row_does(
+    client, viewer, make_upgrade
+):
+    upgrade = with_child(make_upgrade)
+    UpgradeStep.objects.filter(upgrade=upgrade).update(changed_at=timezone.now() - timedelta(hours=1))
+    client.force_login(viewer)
+    html = page(client, upgrade)
+    heads = re.search(r'id="ov-heads" value="([^"]*)"', html).group(1)
+    assert heads and 'hx-include="#ov-heads"' in html
+    url = f"{poll_url(html)}&o={heads}"
+    later = timezone.now() + timedelta(seconds=5)
+    steps = UpgradeStep.objects.filter(upgrade=upgrade)
+    steps.filter(ocp_subtask_id=5005).update(status="SUCCESSFUL", changed_at=later)
+    steps.filter(ocp_subtask_id=5006).update(status="RUNNING", changed_at=later)
+    Upgrade.objects.filter(pk=upgrade.pk).update(revision=upgrade.revision + 1)
+    sent = hx(client, url).content.decode()
+    assert 'id="overview"' not in sent and 'id="ovr-0"' not in sent, "the row is the same: no redraw"
+    assert cells(sent) == [("zone2", "running")], "only the zone whose steps changed"
+    assert re.search(r'<span class="ov-label" id="ovl-0" hx-swap-oob="true">.*?6/10', sent, re.S)
+    # the child task ends: its row's state changes, so the row is sent whole, with the new heads
+    steps.filter(ocp_task_id=901).update(status="SUCCESSFUL", changed_at=later + timedelta(seconds=1))
+    Upgrade.objects.filter(pk=upgrade.pk).update(revision=upgrade.revision + 2)
+    sent = hx(client, url).content.decode()
+    assert re.search(r'<div class="ov-row ov-done" id="ovr-0" [^>]*hx-swap-oob="true"', sent)
+    assert re.search(r'id="ov-heads" value="(?!' + heads + r')[0-9a-f]{8}" hx-swap-oob="true"', sent)
+    assert ("zone3", "done") in cells(sent)
 
 
 # --- Gantt view -------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from ocpdash.upgrades.models import TERMINAL_STATES, Upgrade, UpgradeStep
 from ocpdash.upgrades.params import parse_finite, parse_id
 from ocpdash.upgrades.replay import parse_moment
 from ocpdash.upgrades.steplog import step_log_tail
-from ocpdash.web import dagview, gantt, snapshot
+from ocpdash.web import dagview, gantt, overview, snapshot
 from ocpdash.web.views import changes
 
 EVENTS_SHOWN = 100  # newest events on the page (all of them are in the API and the admin)
@@ -155,6 +155,7 @@ def drawing_context(upgrade: Upgrade, query: PageQuery, at: datetime | None, **k
         "shot": shot,
         "graph_root": SimpleLazyObject(lambda: shot.root),
         "overview_rows": SimpleLazyObject(lambda: shot.rows),
+        "overview_heads": SimpleLazyObject(lambda: overview.heads(shot.rows)),
         "gantt": SimpleLazyObject(lambda: _gantt_markup(upgrade, shot)),
         "view_tabs": [
             (GRAPH, _("Steps graph"), query.url(upgrade, view=GRAPH, at=at)),
@@ -313,6 +314,7 @@ def _changes(request, context: dict) -> dict:
                 summaries.append(d)
     last_event = _int(request.GET.get("e"), 0)
     return {
+        **_overview_changes(request, context, same_tasks, since),
         "oob": True,
         "whole_dag": not same_tasks,
         "changed_dags": changed_dags,
@@ -321,6 +323,30 @@ def _changes(request, context: dict) -> dict:
         "new_events": [e for e in context["events"] if e.pk > last_event],
         "now": timezone.now(),
     }
+
+
+def _overview_changes(request, context: dict, same_tasks: bool, since: datetime) -> dict:
+    """Which parts of the overview to send: whole when the page's rows differ (``o``, the rows'
+    heads as the page has them: a task appeared, a row's state changed), else only the labels and
+    cells of rows with a step changed since the page's last render."""
+    rows = context["overview_rows"]
+    shown = request.GET.get("o")
+    heads = overview.heads(rows).split(".") if rows else []
+    was = shown.split(".") if shown else []
+    if shown is None or not same_tasks or len(was) != len(heads):
+        return {"ov_whole": True}
+    changed = [s for s in context["steps"] if s.changed_at >= since]
+    steps, tasks = {s.ocp_subtask_id for s in changed}, {s.ocp_task_id for s in changed}
+    whole, labels, cells = [], [], []
+    for i, (row, before, now) in enumerate(zip(rows, was, heads, strict=True)):
+        if before != now:
+            whole.append((i, row))
+            continue
+        touched = [(i, j, c) for j, c in enumerate(row.cells) if c.steps & steps]
+        if touched or row.task_id in tasks:
+            labels.append((i, row))
+            cells += touched
+    return {"ov_whole": False, "ov_rows": whole, "ov_labels": labels, "ov_cells": cells}
 
 
 def step_log(request, pk: int, subtask_id: int):
