@@ -59,6 +59,7 @@ endif
 lint: $(STAMP)
 	ruff check .
 	ruff format --check .
+	python -m ocpdash.devtools.cycles
 
 format: $(STAMP)
 	ruff check --fix .

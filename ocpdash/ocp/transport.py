@@ -152,7 +152,9 @@ def _status_error(
     said = f": {ocp_message}" if ocp_message else (f" ({_snippet(response)})" if envelope is None else "")
     if sub_errors:
         said += " [" + "; ".join(str(s) for s in sub_errors) + "]"
-    common = dict(status=status, code=code, ocp_message=ocp_message, sub_errors=sub_errors, trace_id=trace_id)
+    common: dict[str, Any] = dict(
+        status=status, code=code, ocp_message=ocp_message, sub_errors=sub_errors, trace_id=trace_id
+    )
     head = f"OCP at {host} answered {where} with HTTP {status}"
     if status == 401:
         return OcpAuthError(f"{_HINTS[401]} (OCP at {host}, {where}){said}", **common)
