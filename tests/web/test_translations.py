@@ -211,16 +211,21 @@ def zh_client(client):
 
 @pytest.mark.django_db
 def test_key_pages_in_chinese_show_no_english_catalogue_text(
-    zh_client, operator, make_upgrade, cluster, catalogue
+    zh_client, operator, make_upgrade, cluster, make_cluster, catalogue
 ):
+    from tests.web.test_change_pages import DIGEST, frozen_plan
+
     upgrade = make_upgrade(steps=4, child_steps=3)
     finished = make_upgrade(steps=2, state=State.SUCCESSFUL, statuses=["SUCCESSFUL", "SUCCESSFUL"])
+    deneb = make_cluster(name="deneb")
+    waiting = make_upgrade(steps=0, state=State.AWAITING_APPROVAL, approvals_required=1, plan_digest=DIGEST,
+                           plan=frozen_plan(deneb, finished.package), cluster=deneb)  # fmt: skip
     zh_client.force_login(operator)
     english = _english_msgids(catalogue)
     pages = [
         reverse("dashboard"), reverse("cluster", args=[cluster.pk]),
         reverse("upgrade_form", args=[cluster.pk]), reverse("upgrade", args=[upgrade.pk]) + "?step=2",
-        reverse("upgrade", args=[finished.pk]) + "?view=gantt",
+        reverse("upgrade", args=[finished.pk]) + "?view=gantt", reverse("upgrade", args=[waiting.pk]),
         reverse("history"), reverse("approvals"), reverse("upcoming"), reverse("catalog"),
     ]  # fmt: skip
     for url in pages:
@@ -257,6 +262,19 @@ def test_language_switch_works_before_login(client, catalogue):
     answer = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("login")})
     assert answer.status_code == 302 and answer.url == reverse("login")
     assert "用户名" in client.get(reverse("login")).content.decode()
+
+
+def test_machine_words_read_in_chinese(catalogue):
+    from ocpdash.web.templatetags.ocpdash import term
+
+    with translation.override("zh-hans"):
+        assert (term("PRIMARY"), term("ROLLING"), term("STOP_SERVICE"), term("")) == (
+            "主集群",
+            "滚动升级",
+            "停服升级",
+            "",
+        )
+    assert term("PRIMARY") == "primary"
 
 
 def test_durations_read_in_chinese(catalogue):

@@ -75,6 +75,15 @@ def state_class(state: str) -> str:
 
 
 @register.filter
+def term(value: str) -> str:
+    """A machine word (OCP's PRIMARY, ROLLING…) lower-cased and read in the page's language: 'primary'
+    in English, 主集群 in Chinese (msgids: ocpdash.web.terms). ``{% translate value|lower %}`` would
+    translate before lower-casing."""
+    word = str(value or "").lower()
+    return gettext(word) if word else ""  # gettext("") is the catalogue's header
+
+
+@register.filter
 def ocp_status(status: str) -> str:
     """OCP's status as shown: 'RUNNING' in English, 运行中 in Chinese (ocpdash.web.markup.status_text)."""
     from ocpdash.web.markup import status_text
