@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ocpdash.ocp.rpm import RpmNameError, parse_rpm_filename
 from ocpdash.ocp.versions import ObVersion
@@ -31,22 +32,25 @@ class RpmPackage(models.Model):
     build = models.CharField(max_length=30, editable=False)
     dist = models.CharField(max_length=20, editable=False)
     arch = models.CharField(max_length=20, editable=False)
-    size = models.BigIntegerField(null=True, blank=True, help_text="Bytes")
+    size = models.BigIntegerField(null=True, blank=True, help_text=_("Bytes"))
     sha1 = models.CharField(max_length=40, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     notes = models.TextField(blank=True)
     upgrade_dep_file = models.TextField(
         "upgrade dependency file",
         blank=True,
-        help_text="The oceanbase_upgrade_dep.yml this RPM carries, if known. OCP computes the upgrade "
-        "path from the target RPM's own file, so the pre-check uses it instead of the bundled upstream file.",
+        help_text=_(
+            "The oceanbase_upgrade_dep.yml this RPM carries, if known. OCP computes the upgrade "
+            "path from the target RPM's own file, so the pre-check uses it instead of the bundled "
+            "upstream file."
+        ),
     )
     # The RPM itself, in the "rpms" storage (ocpdash.catalog.storage), and what reading it showed.
     stored_file = models.CharField(max_length=300, blank=True, editable=False)
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     verification = models.JSONField(default=dict, blank=True, editable=False)
     upgrade_dep_path = models.CharField(
-        max_length=300, blank=True, editable=False, help_text="Where the dependency file sits in the RPM."
+        max_length=300, blank=True, editable=False, help_text=_("Where the dependency file sits in the RPM.")
     )
     enabled = models.BooleanField(default=True)
     added_by = models.ForeignKey(
@@ -58,7 +62,7 @@ class RpmPackage(models.Model):
 
     class Meta:
         ordering = ["-added_at", "file_name"]
-        verbose_name = "RPM package"
+        verbose_name = _("RPM package")
         indexes = [models.Index(fields=["version", "arch"])]
 
     def __str__(self) -> str:

@@ -16,11 +16,12 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 MAX_APPROVALS = 5
 LABEL_MAX_LENGTH = 60
-WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"),
-            (5, "Saturday"), (6, "Sunday")]  # fmt: skip
+WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+            (5, _("Saturday")), (6, _("Sunday"))]  # fmt: skip
 
 
 def validate_time_zone(value: str) -> None:
@@ -61,17 +62,19 @@ class ApprovalPolicy(models.Model):
         "sites.Cluster", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     label = models.CharField(
-        max_length=LABEL_MAX_LENGTH, blank=True, help_text="A cluster label, e.g. production"
+        max_length=LABEL_MAX_LENGTH, blank=True, help_text=_("A cluster label, e.g. production")
     )
     approvals_required = models.PositiveSmallIntegerField(
         default=1,
         validators=[MaxValueValidator(MAX_APPROVALS)],
-        help_text="Approvals from users with 'approve upgrades' other than the requester (0: none needed).",
+        help_text=_(
+            "Approvals from users with 'approve upgrades' other than the requester (0: none needed)."
+        ),
     )
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        verbose_name_plural = "approval policies"
+        verbose_name_plural = _("approval policies")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -106,7 +109,7 @@ class MaintenanceWindow(models.Model):
     )
     weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
     start_time = models.TimeField(default=time(1, 0))
-    end_time = models.TimeField(default=time(5, 0), help_text="At or before the start: the next day.")
+    end_time = models.TimeField(default=time(5, 0), help_text=_("At or before the start: the next day."))
     time_zone = models.CharField(max_length=60, default="UTC", validators=[validate_time_zone])
     note = models.CharField(max_length=300, blank=True)
 
@@ -145,7 +148,9 @@ class Blackout(models.Model):
     label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=300, help_text="Shown on held upgrades, e.g. 'Singles' Day freeze'.")
+    reason = models.CharField(
+        max_length=300, help_text=_("Shown on held upgrades, e.g. 'Singles' Day freeze'.")
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import requests
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ocpdash.env import VAR_DIR
 from ocpdash.sites.fields import EncryptedTextField
@@ -23,7 +24,7 @@ class OcpSite(models.Model):
         AKSK = "aksk", "AccessKey (AK/SK signature)"
 
     name = models.CharField(max_length=100, unique=True)
-    base_url = models.URLField(help_text="e.g. http://ocp.example.com:8080")
+    base_url = models.URLField(help_text=_("e.g. http://ocp.example.com:8080"))
     auth_mode = models.CharField(max_length=10, choices=AuthMode.choices, default=AuthMode.BASIC)
     username = models.CharField(max_length=150, blank=True)
     password = EncryptedTextField(blank=True)
@@ -32,13 +33,15 @@ class OcpSite(models.Model):
     # PEM certificates to trust for this site's https URL (a private CA), instead of the system's.
     ca_bundle = models.TextField(
         blank=True,
-        verbose_name="CA bundle",
-        help_text="PEM certificates (-----BEGIN CERTIFICATE-----) that sign OCP's https certificate, "
-        "when it is not from a CA the system trusts. Blank: the system's CAs.",
+        verbose_name=_("CA bundle"),
+        help_text=_(
+            "PEM certificates (-----BEGIN CERTIFICATE-----) that sign OCP's https certificate, "
+            "when it is not from a CA the system trusts. Blank: the system's CAs."
+        ),
     )
     enabled = models.BooleanField(default=True)
     from_environment = models.BooleanField(
-        default=False, editable=False, help_text="Created from OCP_* settings at start-up."
+        default=False, editable=False, help_text=_("Created from OCP_* settings at start-up.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -56,7 +59,7 @@ class OcpSite(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "OCP site"
+        verbose_name = _("OCP site")
 
     def __str__(self) -> str:
         return self.name
@@ -165,7 +168,7 @@ class Cluster(models.Model):
     """An OceanBase cluster as OCP last reported it."""
 
     site = models.ForeignKey(OcpSite, on_delete=models.PROTECT, related_name="clusters")
-    ocp_id = models.BigIntegerField(help_text="The cluster's id in OCP")
+    ocp_id = models.BigIntegerField(help_text=_("The cluster's id in OCP"))
     name = models.CharField(max_length=200)
     ob_cluster_id = models.BigIntegerField(null=True, blank=True)
     version = models.CharField(max_length=100, blank=True)
@@ -183,9 +186,9 @@ class Cluster(models.Model):
     )
     zone_count = models.PositiveIntegerField(default=0)
     server_count = models.PositiveIntegerField(default=0)
-    zones = models.JSONField(default=list, blank=True, help_text="Zones with their servers, from OCP")
+    zones = models.JSONField(default=list, blank=True, help_text=_("Zones with their servers, from OCP"))
     # ocpdash's own tags (e.g. "production"): approval policies and notifications can be scoped by them.
-    labels = models.JSONField(default=list, blank=True, help_text='Labels such as ["production", "emea"]')
+    labels = models.JSONField(default=list, blank=True, help_text=_('Labels such as ["production", "emea"]'))
     present_in_ocp = models.BooleanField(default=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
 
