@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -27,7 +28,7 @@ VIEW_PERMISSION = "catalog.view_rpmpackage"
 
 def _require_view(request) -> None:
     if not request.user.has_perm(VIEW_PERMISSION):
-        raise PermissionDenied("You may not see the RPM catalog.")
+        raise PermissionDenied(_("You may not see the RPM catalog."))
 
 
 def catalog_page(request):
@@ -48,10 +49,10 @@ def catalog_page(request):
 def refresh(request):
     _require_view(request)
     if uploading.enqueue_by_name(REFRESH_TASK):
-        messages.info(request, "Reading every OCP site's package list; this page shows it in a moment.")
+        messages.info(request, _("Reading every OCP site's package list; this page shows it in a moment."))
     else:
         messages.error(
-            request, "The queue is not reachable: the package lists were not read. Try again later."
+            request, _("The queue is not reachable: the package lists were not read. Try again later.")
         )
     return redirect("catalog")
 
@@ -62,7 +63,7 @@ def start_upload(request, pk: int):
     package = get_object_or_404(RpmPackage, pk=pk)
     site = get_object_or_404(OcpSite, pk=parse_id(request.POST.get("site")) or -1)
     try:
-        upload, _ = uploading.request_upload(request.user, package, site)
+        upload, _created = uploading.request_upload(request.user, package, site)
     except uploading.UploadNotAllowed as exc:
         if exc.status == 403:
             raise PermissionDenied(exc.message) from None

@@ -35,8 +35,11 @@ PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 # the record), the API docs page and drf_spectacular's Swagger page are not translated yet.
 UNTRANSLATED_TEMPLATES = {"evidence/pack.html", "drf_spectacular/swagger_ui.html", "api/docs.html"}
 # Python modules whose user-facing strings are marked (the rest are listed in the i18n section of README).
-MARKED_PYTHON = ["ocpdash/web", "ocpdash/notify", "ocpdash/core/catalogues.py", "ocpdash/upgrades/eta.py",
-                 "ocpdash/upgrades/precheck.py", "ocpdash/upgrades/options.py"]  # fmt: skip
+MARKED_PYTHON = [
+    "ocpdash/web", "ocpdash/notify", "ocpdash/core/catalogues.py", "ocpdash/upgrades/eta.py",
+    "ocpdash/upgrades/precheck.py", "ocpdash/upgrades/options.py", "ocpdash/changes/models.py",
+    "ocpdash/catalog/models.py", "ocpdash/sites/models.py", "ocpdash/catalog/views.py",
+]  # fmt: skip
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",
                  "ngettext_lazy", "npgettext", "npgettext_lazy"}  # fmt: skip
 # Words that read the same on a Chinese page (product names, units, OCP's own terms in Latin letters).
