@@ -38,11 +38,11 @@ def upgrade_eta(upgrade: Upgrade, now: datetime | None = None) -> dict | None:
 
 
 def _upgrade_eta(upgrade: Upgrade, now: datetime) -> dict:
-    from ocpdash.upgrades.eta import estimate_remaining, expected_end
+    from ocpdash.upgrades.eta import estimate_remaining
 
-    if upgrade.state in POLLED_STATES:
+    if upgrade.state in POLLED_STATES:  # what is left from now (eta.expected_end, without its second read)
         estimate = estimate_remaining(upgrade, now=now)
-        ends = expected_end(upgrade, now=now)
+        ends = (now + estimate.median, now + estimate.p90) if estimate.known else None
     else:
         estimate = plan_estimate(upgrade.cluster, upgrade.upgrade_path, upgrade.upgrade_mode, upgrade.pk)
         begin = max(upgrade.planned_start or now, now)

@@ -49,7 +49,13 @@ def run(limit: int, upgrade_ids=(), keep_alive=None) -> Outcome:
     claim = lease.claim(limit, upgrade_ids)
     if claim is None:
         return Outcome()
-    upgrades = _load(claim)
+
+    # Read the longest overdue first (never polled, then by the time each was due): a late upgrade,
+    # whose next due time the claim set from now, is then read early in this batch as in the next.
+    def overdue_first(upgrade: Upgrade) -> tuple:
+        return upgrade.last_due_at is not None, upgrade.last_due_at or claim.taken_at
+
+    upgrades = sorted(_load(claim), key=overdue_first)
     tracked = tracked_children([u.pk for u in upgrades])
     down: set[int] = set()
     futures = {}

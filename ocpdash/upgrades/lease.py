@@ -223,11 +223,11 @@ def due_slack() -> float:
 
 
 def min_spacing(interval: float) -> float:
-    """The soonest an upgrade polled now is due again, however late this poll was: 0.6 of an interval
-    and the claim's slack. The next claim then comes at least 0.6 of an interval later, so even when a
-    batch's reads are spread over a tenth of one, OCP never sees an upgrade read twice within half an
-    interval; a late upgrade still catches up (the spacing is under one interval)."""
-    return 0.6 * interval + due_slack()
+    """The soonest an upgrade polled now is due again, however late this poll was: half an interval and
+    the claim's slack, so the next claim comes at least half an interval later. A batch reads the most
+    overdue first (batch.py), so such an upgrade is read early in both batches and OCP does not see it
+    read twice within half an interval; a late upgrade catches up (the spacing is under one interval)."""
+    return 0.5 * interval + due_slack()
 
 
 @cache
@@ -279,7 +279,7 @@ def _claim_sql(vendor: str, ids: int) -> str:
 def _claim_params(token: str, limit: int, ids) -> list:
     running, failed = polled_interval(State.RUNNING), polled_interval(State.FAILED)
     # The soonest next due time (polling.next_due): no claim takes an upgrade again within half an
-    # interval, even with a batch's reads spread over a tenth of one.
+    # interval.
     if connection.vendor == "postgresql":  # the SQL halves the second interval
         intervals = [str(State.RUNNING), running, failed, str(State.RUNNING), 2 * min_spacing(running)]
         intervals.append(2 * min_spacing(failed))

@@ -59,9 +59,10 @@ def gather_seconds() -> float:
     """The least a chain waits after a batch that was not full, so the next one gathers what fell due
     meanwhile: the pollers together then run one batch every ``due_slack`` seconds or so, each of what
     became due in that time (batches of one would spend a Celery task, a claim and the loads on each
-    poll). Half an interval at most: an upgrade is polled then at most that late."""
-    base = settings.OCPDASH_POLL_INTERVAL
-    return min(base / 2, settings.OCPDASH_POLLERS * lease.due_slack())
+    poll). Never more than a poll may be late and still keep its fixed rate (an interval less
+    :func:`ocpdash.upgrades.lease.min_spacing`), nor less than the claim's slack."""
+    base, slack = settings.OCPDASH_POLL_INTERVAL, lease.due_slack()
+    return max(slack, min(base - lease.min_spacing(base), settings.OCPDASH_POLLERS * slack))
 
 
 def restart_stopped() -> int:

@@ -44,7 +44,7 @@ def test_a_claim_takes_due_free_polled_upgrades_and_moves_their_due_time_on(
     now = lease.db_now()
     for row in Upgrade.objects.filter(pk__in=claim.leases):
         assert row.lease_owner == claim.token
-        assert row.next_poll_at >= now + timedelta(seconds=0.85), "0.6 of an interval and the slack on"
+        assert row.next_poll_at >= now + timedelta(seconds=0.75), "half an interval and the slack on"
         assert row.lease_until <= row.next_poll_at, "the claim's hold lapses before the next is due"
     assert lease.claim(10) is None, "claimed ones are not due again yet, the rest not due or not free"
 

@@ -13,12 +13,12 @@ from tests.upgrades.test_engine import happy
 def test_polls_keep_a_fixed_rate(settings):
     settings.OCPDASH_POLL_INTERVAL = 1.0  # a claim's slack: 0.25 s
     now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-    due = now - timedelta(seconds=0.1)  # this poll was due 0.1 s ago (queue delay, poll time)
+    due = now - timedelta(seconds=0.2)  # this poll was due 0.2 s ago (queue delay, poll time)
     assert next_due(due, now, 1.0) == due + timedelta(seconds=1)
-    # behind: soon, but 0.6 of an interval and a claim's slack on (no burst of catch-ups, and no read of
-    # the same task within half an interval however a batch's reads are spread)
-    assert next_due(now - timedelta(seconds=5), now, 1.0) == now + timedelta(seconds=0.85)
-    assert next_due(now - timedelta(seconds=0.3), now, 1.0) == now + timedelta(seconds=0.85)
+    # behind: soon, but half an interval and a claim's slack on (no burst of catch-ups, and no claim of
+    # the same upgrade within half an interval)
+    assert next_due(now - timedelta(seconds=5), now, 1.0) == now + timedelta(seconds=0.75)
+    assert next_due(now - timedelta(seconds=0.4), now, 1.0) == now + timedelta(seconds=0.75)
     assert next_due(None, now, 2.0) == now + timedelta(seconds=2)
 
 
