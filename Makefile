@@ -20,7 +20,7 @@ ifeq ($(strip $(REDIS_URL)),)
 REDIS_PROC := redis
 endif
 
-.PHONY: run test lint format bench chaos venv clean
+.PHONY: run test lint format bench chaos venv clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# requirements*.txt (what is installed, every dependency pinned with its hashes) from the pins in
+# requirements*.in. Run after changing a pin; commit all four files.
+LOCK := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 run: $(STAMP)
 	mkdir -p var
