@@ -67,6 +67,7 @@ lint: $(STAMP)
 	ruff check .
 	ruff format --check .
 	python -m ocpdash.devtools.cycles
+	OCPDASH_MANIFEST_STATIC=0 mypy
 
 format: $(STAMP)
 	ruff check --fix .

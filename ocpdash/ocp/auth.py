@@ -13,6 +13,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from email.utils import formatdate
+from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -56,7 +57,7 @@ class AkSkAuth(AuthBase):
         self._now = now  # for tests: a callable returning a POSIX timestamp
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        parts = urlsplit(r.url)
+        parts = urlsplit(r.url.decode() if isinstance(r.url, bytes) else r.url or "")
         host = host_header(parts.scheme, parts.hostname or "", parts.port)
         # Send the Host we sign: urllib3 then uses this header instead of building its own.
         r.headers["Host"] = host
@@ -74,8 +75,8 @@ class AkSkAuth(AuthBase):
             host,
             parts.path or "/",
             parse_qsl(parts.query, keep_blank_values=True),
-            dict(r.headers),
-            body,
+            cast(dict[str, str], dict(r.headers)),
+            cast(bytes | None, body),  # or a stream that digests itself (checked above)
             self._secret,
         )
         r.headers["Authorization"] = f"{ALGORITHM} {self.access_key_id}:{signature}"

@@ -308,8 +308,7 @@ class OcpClient:
         }
         rows = self._get_all("/tasks/instances", params, page_size, max_pages, "task list")
         tasks = self._parse_each(TaskSummary.from_json, rows, "/tasks/instances")
-        seen: set[int] = set()
-        unique = [t for t in tasks if not (t.id in seen or seen.add(t.id))]
+        unique = list({t.id: t for t in reversed(tasks)}.values())  # the first of each id
         return sorted(unique, key=lambda t: t.id, reverse=True)
 
     def get_task(self, task_id: int) -> TaskInstance:

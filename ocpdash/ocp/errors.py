@@ -9,6 +9,7 @@ sending the same mutating request again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class SubError:
     message: str
     object: str | None = None
     field: str | None = None
-    rejected_value: object = None
+    rejected_value: Any = None  # (its sibling field `object` hides the builtin here)
 
     def __str__(self) -> str:
         where = ".".join(p for p in (self.object, self.field) if p)

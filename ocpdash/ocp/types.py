@@ -110,9 +110,10 @@ class ClusterRef:
     @classmethod
     def from_json(cls, data: Any) -> ClusterRef | None:
         """None for an absent, null or id-less reference (a cosmetic field must not break a sync)."""
-        if not isinstance(data, dict) or opt_int(data, "id") is None:
+        ref_id = opt_int(data, "id") if isinstance(data, dict) else None
+        if ref_id is None:
             return None
-        return cls(id=opt_int(data, "id"), name=opt_str(data, "name"), type=opt_str(data, "type"))
+        return cls(id=ref_id, name=opt_str(data, "name"), type=opt_str(data, "type"))
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ class DepGraph:
         found = [n for n in self.nodes.values() if n.parsed.same_release(parsed)]
         plain = [n for n in found if n.parsed.build is None]
         exact = [n for n in found if n.parsed.build is not None and n.parsed.build == parsed.build]
-        return (plain or exact or [None])[0]
+        return next(iter(plain or exact), None)
 
     def shortest_path(self, from_version: str, to_version: str) -> UpgradeRoute:
         start_v, target_v = _parse(from_version), _parse(to_version)
