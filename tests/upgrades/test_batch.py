@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models.functions import Now
 
 from ocpdash.upgrades import lease, sitecalls
@@ -72,7 +72,7 @@ def test_claims_made_at_once_take_disjoint_batches(make_cluster, make_package, o
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection (the test database is dropped after)
 
     threads = [threading.Thread(target=claimer) for _ in range(4)]
     for thread in threads:
