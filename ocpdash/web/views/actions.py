@@ -25,22 +25,43 @@ from ocpdash.web.views.changes import panel_context
 from ocpdash.web.views.upgrades import _step, load, review_context
 
 
+def _back(request, pk: int, message: str, ok: bool, anchor: str = ""):
+    """A plain form post's answer: a flash message and the upgrade's page."""
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(reverse("upgrade", args=[pk]) + anchor)
+
+
 def _outcome(request, upgrade, message: str, ok: bool, status: int = 200, anchor: str = ""):
     if request.htmx:
         context = {"message": message, "ok": ok}
         return render(request, "web/upgrade.html#outcome", context, status=status)
-    (messages.success if ok else messages.error)(request, message)
-    return redirect(reverse("upgrade", args=[upgrade.pk]) + anchor)
+    return _back(request, upgrade.pk, message, ok, anchor)
+
+
+def _attempt(action, *, refused_is_403: bool = True) -> tuple[str, bool, int]:
+    """``action()`` as (message, ok, HTTP status): the UpgradeError's message and status on refusal.
+    NotAllowed (not this user's to do) is a 403 page, as for the operations, unless the caller shows
+    it inline (``refused_is_403=False``)."""
+    try:
+        return action(), True, 200
+    except NotAllowed as exc:
+        if refused_is_403:
+            raise PermissionDenied(exc.message) from None
+        return exc.message, False, exc.http_status
+    except UpgradeError as exc:
+        return exc.message, False, exc.http_status
+
+
+def _attempt_form(form, upgrade, action, **how) -> tuple[str, bool, int]:
+    """:func:`_attempt` of ``action(upgrade, cleaned_data)``, or 400 for a field the form refuses."""
+    if not form.is_valid():
+        return form_error(form), False, 400
+    return _attempt(lambda: action(upgrade, form.cleaned_data), **how)
 
 
 def _run(request, upgrade, action, anchor=""):
-    try:
-        message = action()
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message)
-    except UpgradeError as exc:
-        return _outcome(request, upgrade, exc.message, False, exc.http_status, anchor)
-    return _outcome(request, upgrade, message, True, 200, anchor)
+    message, ok, status = _attempt(action)
+    return _outcome(request, upgrade, message, ok, status, anchor)
 
 
 @require_POST
@@ -79,19 +100,9 @@ def _review_action(request, pk: int, form, action):
     (403 when this user may review but not this upgrade: their own sign-off)."""
     if not review.can_review(request.user):
         raise PermissionDenied(_("You are not allowed to review upgrades."))
-    upgrade = load(pk)
-    if not form.is_valid():
-        message, ok, status = form_error(form), False, 400
-    else:
-        try:
-            message = action(upgrade, form.cleaned_data)
-        except UpgradeError as exc:
-            message, ok, status = exc.message, False, exc.http_status
-        else:
-            ok, status = True, 200
+    message, ok, status = _attempt_form(form, load(pk), action, refused_is_403=False)
     if not request.htmx:
-        (messages.success if ok else messages.error)(request, message)
-        return redirect(reverse("upgrade", args=[pk]) + "#review")
+        return _back(request, pk, message, ok, "#review")
     upgrade = load(pk)
     context = review_context(request, upgrade) | {"review_message": message, "review_ok": ok}
     return render(request, "web/upgrade.html#review", context, status=status)
@@ -122,21 +133,9 @@ def _change_action(request, pk: int, form, action):
     """``action(upgrade, cleaned_data)`` from the Change panel. htmx: the outcome above the panel,
     and the panel as the upgrade is now (out of band); a plain post: a redirect with a message.
     NotAllowed (not an approver, or their own request) is a 403 as for the operations."""
-    upgrade = load(pk)
-    if not form.is_valid():
-        message, ok, status = form_error(form), False, 400
-    else:
-        try:
-            message = action(upgrade, form.cleaned_data)
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message)
-        except UpgradeError as exc:
-            message, ok, status = exc.message, False, exc.http_status
-        else:
-            ok, status = True, 200
+    message, ok, status = _attempt_form(form, load(pk), action)
     if not request.htmx:
-        (messages.success if ok else messages.error)(request, message)
-        return redirect(reverse("upgrade", args=[pk]) + "#change")
+        return _back(request, pk, message, ok, "#change")
     upgrade = load(pk)
     context = {"upgrade": upgrade, "change": panel_context(request, upgrade), "oob": True}
     context |= {"message": message, "ok": ok}
