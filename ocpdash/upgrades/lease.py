@@ -99,18 +99,14 @@ def _seconds(seconds: float):
 
 
 @cache
-def _acquire_sql(vendor: str, states: int, due_only: bool) -> str:
+def _acquire_sql(vendor: str, states: int) -> str:
     state_in = ", ".join(["%s"] * states)
     lease_until = _column("lease_until")
-    sql = (
+    return (
         f"UPDATE {TABLE} SET {_column('lease_owner')} = %s, {lease_until} = {_now(vendor, True)} "  # noqa: S608
         f"WHERE {_column('id')} = %s AND {_column('state')} IN ({state_in}) "
-        f"AND ({lease_until} IS NULL OR {lease_until} < {_now(vendor)})"
+        f"AND ({lease_until} IS NULL OR {lease_until} < {_now(vendor)}) RETURNING {_now(vendor)}"
     )
-    if due_only:
-        next_poll_at = _column("next_poll_at")
-        sql += f" AND ({next_poll_at} IS NULL OR {next_poll_at} <= {_now(vendor, True)})"
-    return sql + f" RETURNING {_now(vendor)}"
 
 
 @cache
@@ -139,16 +135,13 @@ def _db_time(value) -> datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
-def acquire(upgrade_id: int, states, *, due_only: bool = False) -> Lease | None:
-    """Take the lease, or None if another worker holds it (or the upgrade is in none of ``states``,
-    or, with ``due_only``, not due yet)."""
+def acquire(upgrade_id: int, states) -> Lease | None:
+    """Take the lease, or None if another worker holds it (or the upgrade is in none of ``states``).
+    Submissions and operations take it so; polls take theirs in batches (:func:`claim`)."""
     token = uuid.uuid4().hex
     params = [token, _seconds(settings.OCPDASH_LEASE_SECONDS), upgrade_id, *map(str, states)]
-    if due_only:
-        # A poll message that arrives before the upgrade is due is a duplicate chain: drop it.
-        params.append(_seconds(min(0.25, settings.OCPDASH_POLL_INTERVAL / 4)))
     with connection.cursor() as cursor:
-        cursor.execute(_acquire_sql(connection.vendor, len(states), due_only), params)
+        cursor.execute(_acquire_sql(connection.vendor, len(states)), params)
         row = cursor.fetchone()
     return Lease(upgrade_id, token, _db_time(row[0])) if row else None
 

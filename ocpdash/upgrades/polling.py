@@ -54,10 +54,6 @@ def enqueue_poll(upgrade_id: int, countdown: float | None = None) -> None:
     enqueue.send(enqueue.POLL, upgrade_id, countdown)
 
 
-def interval_for(state: str) -> float:
-    return lease.polled_interval(state)  # a FAILED task waits for an operator: read less often
-
-
 def run_poll(upgrade_id: int) -> float | None:
     """One poll of this upgrade now, if it is due and no one holds it. Returns seconds until its next
     poll is due, or None when it was not polled, or no longer needs polling."""
@@ -224,7 +220,11 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
         # From the time this poll was due (the claim moved next_poll_at on already), at the rate of
         # the state it is now in.
-        due = next_due(current.last_due_at, now, interval_for(state)) if state in POLLED_STATES else None
+        due = (
+            next_due(current.last_due_at, now, lease.polled_interval(state))
+            if state in POLLED_STATES
+            else None
+        )
         fields["next_poll_at"] = due
         lease.release_or_roll_back(upgrade.pk, held.token, **fields)
         if state != current.state:  # after the write, so the message has the new state

@@ -21,11 +21,11 @@ from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent, UpgradeStep
 from ocpdash.upgrades.operations import operate_step, operate_task
 from ocpdash.upgrades.submission import submit_upgrade
 from tests.fixtures.services import wait_for
+from tests.upgrades.conftest import HAPPY_CLUSTER, HAPPY_PACKAGE
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
 
-HAPPY_CLUSTER = "orion"
-HAPPY_PACKAGE = "oceanbase-4.2.1.1-100000162023111615.el7.x86_64.rpm"
+
 TERMINAL = (State.SUCCESSFUL, State.FAILED, State.REJECTED, State.ROLLED_BACK)
 
 

@@ -438,7 +438,9 @@ def test_remaining_takes_the_longest_open_branch(world):
     assert estimate_remaining(upgrade, now=at(170)).median == timedelta(seconds=30)  # B is overdue
 
 
-def test_remaining_goes_through_the_child_task_of_the_running_wait_step(world):
+def running_in_child_task(world):
+    """An upgrade 160 s in: its parent's wait step runs child task X → Y → Z (three past runs of it),
+    X done, Y running since 50 s."""
     cluster = world.cluster()
     child = chain(("X", 100), ("Y", 300), ("Z", 200))
     parent = [S("Start node", 10), S("Wait dag success", 0, ("Start node",), child=child),
@@ -453,7 +455,11 @@ def test_remaining_goes_through_the_child_task_of_the_running_wait_step(world):
         ("Y", "RUNNING", ("X",), at(50), None, "child", "Wait dag success"),
         ("Z", "PENDING", ("Y",), None, None, "child", "Wait dag success"),
     ]
-    upgrade = world.running(cluster, rows)
+    return world.running(cluster, rows)
+
+
+def test_remaining_goes_through_the_child_task_of_the_running_wait_step(world):
+    upgrade = running_in_child_task(world)
     estimate = estimate_remaining(upgrade, now=at(160))
     # Y has run 110 s of its 300; the wait step's own time (600 since 10 s) would give 450 + 40
     assert estimate.median == timedelta(seconds=(300 - 110) + 200 + 40)
@@ -592,21 +598,7 @@ def test_schedule_of_an_overdue_or_failed_step_starts_from_now(world, abc_histor
 
 
 def test_schedule_runs_a_child_task_inside_its_wait_step(world):
-    cluster = world.cluster()
-    child = chain(("X", 100), ("Y", 300), ("Z", 200))
-    parent = [S("Start node", 10), S("Wait dag success", 0, ("Start node",), child=child),
-              S("Update OB cluster status", 40, ("Wait dag success",))]  # fmt: skip
-    for _ in range(3):
-        world.past(cluster, parent)
-    rows = [
-        ("Start node", "SUCCESSFUL", (), at(0), at(10)),
-        ("Wait dag success", "RUNNING", ("Start node",), at(10), None),
-        ("Update OB cluster status", "PENDING", ("Wait dag success",), None, None),
-        ("X", "SUCCESSFUL", (), at(10), at(50), "child", "Wait dag success"),
-        ("Y", "RUNNING", ("X",), at(50), None, "child", "Wait dag success"),
-        ("Z", "PENDING", ("Y",), None, None, "child", "Wait dag success"),
-    ]
-    upgrade = world.running(cluster, rows)
+    upgrade = running_in_child_task(world)
     found, end = slots(upgrade, at(160))
     assert found["Y"].end == at(50 + 300) and found["Z"].end == at(350 + 200)
     assert found["Wait dag success"].end == found["Z"].end

@@ -5,12 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from ocpdash.catalog.models import RpmPackage
 from ocpdash.ocp import OcpRefused
-from ocpdash.sites.models import Cluster
 from ocpdash.upgrades import lease, operations, submission
 from ocpdash.upgrades.models import (
-    POLLED_STATES,
     SUBMISSION_STATES,
     State,
     Upgrade,
@@ -19,19 +16,8 @@ from ocpdash.upgrades.models import (
 )
 from ocpdash.upgrades.polling import apply_snapshot, run_poll, snapshot_digest
 from ocpdash.upgrades.reading import fetch
-from tests.upgrades.test_engine import HAPPY_CLUSTER, HAPPY_PACKAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def queued(sim_site, operator, redis_service):
-    cluster = Cluster.objects.select_related("site").get(name=HAPPY_CLUSTER)
-    package = RpmPackage.objects.get(file_name=HAPPY_PACKAGE)
-    return Upgrade.objects.create(
-        cluster=cluster, package=package, requested_by=operator, from_version=cluster.version,
-        to_version=package.full_version,
-    )  # fmt: skip
 
 
 def loaded(upgrade) -> Upgrade:
@@ -82,7 +68,7 @@ def test_a_poll_that_lost_its_lease_mid_write_commits_nothing(queued, simulator)
     """Review M1: apply_snapshot checked the owner with an unlocked read and ignored release()."""
     simulator.config(step_seconds=0.05)
     upgrade = running(queued)
-    held = lease.acquire(upgrade.pk, POLLED_STATES, due_only=True)
+    held = lease.claim(1, [upgrade.pk]).leases[upgrade.pk]  # a poll's claim
     with upgrade.cluster.site.client() as client:
         snapshot = fetch(client, upgrade)
     before = counts(upgrade)
@@ -100,7 +86,7 @@ def test_a_lease_taken_away_during_the_write_rolls_the_whole_poll_back(queued, s
 
     simulator.config(step_seconds=0.05)
     upgrade = running(queued)
-    held = lease.acquire(upgrade.pk, POLLED_STATES, due_only=True)
+    held = lease.claim(1, [upgrade.pk]).leases[upgrade.pk]  # a poll's claim
     with upgrade.cluster.site.client() as client:
         snapshot = fetch(client, upgrade)
     before = counts(upgrade)
@@ -121,7 +107,7 @@ def test_an_operators_close_during_a_poll_in_flight_stays(queued, simulator, ope
     """Review M1: a poll in flight undid 'close' (it wrote OCP's RUNNING over CLOSED)."""
     upgrade = running(queued)
     Upgrade.objects.filter(pk=upgrade.pk).update(state=State.FAILED)  # as a failed step would leave it
-    held = lease.acquire(upgrade.pk, POLLED_STATES, due_only=True)
+    held = lease.claim(1, [upgrade.pk]).leases[upgrade.pk]  # a poll's claim
     with upgrade.cluster.site.client() as client:
         snapshot = fetch(client, upgrade)  # OCP: the task is RUNNING
     operations.operate_task(operator, Upgrade.objects.get(pk=upgrade.pk), "close", reason="done by hand")

@@ -5,26 +5,13 @@ import re
 
 import pytest
 
-from ocpdash.catalog.models import RpmPackage
 from ocpdash.ocp import OcpRefused
-from ocpdash.sites.models import Cluster
 from ocpdash.upgrades import lease, operations, submission
 from ocpdash.upgrades.errors import OperationRefused
 from ocpdash.upgrades.models import SUBMISSION_STATES, State, Upgrade, UpgradeEvent
 from ocpdash.upgrades.polling import run_poll
-from tests.upgrades.test_engine import HAPPY_CLUSTER, HAPPY_PACKAGE
 
 HEX16 = re.compile(r"[0-9a-f]{16}")
-
-
-@pytest.fixture
-def queued(sim_site, operator, redis_service):
-    cluster = Cluster.objects.select_related("site").get(name=HAPPY_CLUSTER)
-    package = RpmPackage.objects.get(file_name=HAPPY_PACKAGE)
-    return Upgrade.objects.create(
-        cluster=cluster, package=package, requested_by=operator, from_version=cluster.version,
-        to_version=package.full_version,
-    )  # fmt: skip
 
 
 @pytest.mark.django_db(transaction=True)
