@@ -330,11 +330,10 @@ def _overview_changes(request, context: dict, same_tasks: bool, since: datetime)
     heads as the page has them: a task appeared, a row's state changed), else only the labels and
     cells of rows with a step changed since the page's last render."""
     rows = context["overview_rows"]
-    shown = request.GET.get("o")
-    heads = overview.heads(rows).split(".") if rows else []
-    was = shown.split(".") if shown else []
+    shown, now_shown = request.GET.get("o"), overview.heads(rows)
+    heads, was = now_shown.split(".") if rows else [], shown.split(".") if shown else []
     if shown is None or not same_tasks or len(was) != len(heads):
-        return {"ov_whole": True}
+        return {"ov_whole": True, "overview_heads": now_shown}
     changed = [s for s in context["steps"] if s.changed_at >= since]
     steps, tasks = {s.ocp_subtask_id for s in changed}, {s.ocp_task_id for s in changed}
     whole, labels, cells = [], [], []
@@ -346,7 +345,8 @@ def _overview_changes(request, context: dict, same_tasks: bool, since: datetime)
         if touched or row.task_id in tasks:
             labels.append((i, row))
             cells += touched
-    return {"ov_whole": False, "ov_rows": whole, "ov_labels": labels, "ov_cells": cells}
+    delta = {"ov_rows": whole, "ov_labels": labels, "ov_cells": cells}
+    return {"ov_whole": False, **delta, "overview_heads": now_shown}
 
 
 def step_log(request, pk: int, subtask_id: int):
