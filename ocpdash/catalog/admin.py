@@ -7,6 +7,7 @@ from ocpdash.catalog import presence, storage, uploading
 from ocpdash.catalog.intake import RpmRefused, apply_contents, check_same_file, inspect_rpm, record_file
 from ocpdash.catalog.models import PackageUpload, Presence, RpmPackage
 from ocpdash.catalog.tasks import REFRESH_TASK
+from ocpdash.core.admin import ReadOnlyMixin
 from ocpdash.sites.models import OcpSite
 
 
@@ -221,7 +222,7 @@ def _site_column(site: OcpSite):
 
 
 @admin.register(PackageUpload)
-class PackageUploadAdmin(admin.ModelAdmin):
+class PackageUploadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Uploads to OCP: read-only here (they are asked for from the catalog), with their history."""
 
     list_display = (
@@ -255,12 +256,3 @@ class PackageUploadAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.has_perm("catalog.view_rpmpackage")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,6 +9,7 @@ from django.utils.html import format_html_join
 
 from ocpdash.changes import windows
 from ocpdash.changes.models import Approval, ApprovalPolicy, Blackout, MaintenanceWindow
+from ocpdash.core.admin import ReadOnlyMixin
 from ocpdash.sites.models import Cluster
 
 PREVIEW = 5
@@ -75,16 +76,7 @@ class BlackoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(Approval)
-class ApprovalAdmin(admin.ModelAdmin):
+class ApprovalAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("upgrade", "user", "decision", "created_at", "voided_at")
     list_filter = ("decision",)
     readonly_fields = [f.name for f in Approval._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

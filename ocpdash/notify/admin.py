@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ocpdash.core.admin import ReadOnlyMixin
 from ocpdash.notify.models import SUBSCRIBABLE_KINDS, Channel, Delivery, Outcome, Subscription
 from ocpdash.notify.outbox import send_test
 from ocpdash.sites.admin import LABEL_RE
@@ -159,7 +160,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The delivery log: written by ocpdash only, read here."""
 
     list_display = ("created_at", "kind", "upgrade_link", "channel_name", "status", "attempts",
@@ -179,12 +180,3 @@ class DeliveryAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("upgrade", args=[delivery.upgrade_id])
         return format_html('<a href="{}">#{}</a>', url, delivery.upgrade_id)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,17 +1,7 @@
 from django.contrib import admin
 
+from ocpdash.core.admin import ReadOnlyMixin
 from ocpdash.upgrades.models import Upgrade, UpgradeEvent, UpgradeStep
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StepInline(ReadOnlyMixin, admin.TabularInline):
