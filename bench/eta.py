@@ -12,13 +12,11 @@ On its own, without the stack (a fresh SQLite database under var/bench-eta/):
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.stack import offline_database
+
 RUNS = 9
 TARGET_MS, TARGET_QUERIES = 300, 4
 
@@ -110,24 +108,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Figure 8 alone, on a fresh SQLite database.")
     parser.add_argument("--quick", action="store_true", help="20,000 upgrades instead of 100,000")
     args = parser.parse_args()
-    var = ROOT / "var" / "bench-eta"
-    shutil.rmtree(var, ignore_errors=True)
-    var.mkdir(parents=True)
-    for key in [k for k in os.environ if k.startswith(("OCPDASH_", "OCP_")) or k == "DATABASE_URL"]:
-        os.environ.pop(key)
-    os.environ.update(OCPDASH_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="ocpdash.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    offline_database("bench-eta")
     from bench import data
     from bench.report import table
-    from ocpdash.sites.models import OcpSite
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("load_demo", verbosity=0)
-    OcpSite.objects.create(name="bench", base_url="http://127.0.0.1:9", from_environment=True)
     data.make_history(20_000 if args.quick else 100_000)
     cluster = seed_step_history()
     result = figure(cluster, following(data.make_upgrade(1000)))

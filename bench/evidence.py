@@ -12,13 +12,11 @@ On its own, without the stack (a fresh SQLite database under var/bench-evidence/
 
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.stack import offline_database
+
 RUNS = 9
 EVENTS_PER_STEP = 3  # running, successful, and one more (retries, faults, operator actions)
 TARGET_MS, TARGET_QUERIES = 2000, 8
@@ -85,24 +83,10 @@ def figure(upgrade):
 
 
 def main() -> None:
-    var = ROOT / "var" / "bench-evidence"
-    shutil.rmtree(var, ignore_errors=True)
-    var.mkdir(parents=True)
-    for key in [k for k in os.environ if k.startswith(("OCPDASH_", "OCP_")) or k == "DATABASE_URL"]:
-        os.environ.pop(key)
-    os.environ.update(OCPDASH_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="ocpdash.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    offline_database("bench-evidence")
     from bench import data
     from bench.report import table
-    from ocpdash.sites.models import OcpSite
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("load_demo", verbosity=0)
-    OcpSite.objects.create(name="bench", base_url="http://127.0.0.1:9", from_environment=True)
     result = figure(finished(data.make_upgrade(1000)))
     print(table([result]))
     print("\n".join(result.notes))

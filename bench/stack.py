@@ -179,3 +179,25 @@ def prepare_database() -> None:
     call_command("collectstatic", verbosity=0, interactive=False)
     call_command("load_demo", verbosity=0)
     call_command("ensure_site", verbosity=0)
+
+
+def offline_database(folder: str) -> None:
+    """For a figure measured alone in this process (python -m bench.eta, bench.evidence): a fresh
+    SQLite database under var/FOLDER with the demo data and an OCP site nothing answers, none of the
+    environment's OCP or database settings, and Django set up."""
+    var = ROOT / "var" / folder
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    for key in [k for k in os.environ if k.startswith(("OCPDASH_", "OCP_")) or k == "DATABASE_URL"]:
+        os.environ.pop(key)
+    os.environ.update(OCPDASH_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="ocpdash.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from ocpdash.sites.models import OcpSite
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("load_demo", verbosity=0)
+    OcpSite.objects.create(name="bench", base_url="http://127.0.0.1:9", from_environment=True)
