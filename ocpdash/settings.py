@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ocpdash.catalog",
     "ocpdash.upgrades",
     "ocpdash.changes",
+    "ocpdash.rollouts",
     "ocpdash.web",
     "ocpdash.api",
     "ocpdash.ops",
@@ -164,6 +165,9 @@ OCPDASH_RECOVER_INTERVAL = env_float("OCPDASH_RECOVER_INTERVAL", 30.0)
 OCPDASH_CLUSTER_SYNC_INTERVAL = env_float("OCPDASH_CLUSTER_SYNC_INTERVAL", 300.0)
 # How often beat looks for scheduled upgrades whose start has come (ocpdash.changes).
 OCPDASH_START_DUE_INTERVAL = env_float("OCPDASH_START_DUE_INTERVAL", 30.0)
+# How often beat reconciles live fleet rollouts (ocpdash.rollouts); a member upgrade's change wakes its
+# rollout at once too, so this only bounds how late a soak's end or a start time is noticed.
+OCPDASH_ROLLOUT_INTERVAL = env_float("OCPDASH_ROLLOUT_INTERVAL", 15.0)
 OCPDASH_PAGE_POLL_INTERVAL = env_float("OCPDASH_PAGE_POLL_INTERVAL", 2.0)
 OCPDASH_UPGRADE_DEP_FILE = env_str("OCPDASH_UPGRADE_DEP_FILE")
 OCPDASH_SYNC_ON_WORKER_START = env_bool("OCPDASH_SYNC_ON_WORKER_START", True)
@@ -198,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
     "sync-clusters": {
         "task": "ocpdash.sites.tasks.sync_all_sites",
         "schedule": OCPDASH_CLUSTER_SYNC_INTERVAL,
+    },
+    "reconcile-rollouts": {
+        "task": "ocpdash.rollouts.tasks.reconcile_live",
+        "schedule": OCPDASH_ROLLOUT_INTERVAL,
     },
 }
 

@@ -104,9 +104,13 @@ class Arrangement:
         }
 
 
-def arrange(cluster, package, report, options: UpgradeOptions, start: Start) -> Arrangement:
+def arrange(
+    cluster, package, report, options: UpgradeOptions, start: Start, *, approved_with: str = ""
+) -> Arrangement:
     """Freeze the plan, find the approvals it needs and when it may start. Raises OperationRefused
-    for a start that cannot be (in the past, too far, outside every window, no window at all)."""
+    for a start that cannot be (in the past, too far, outside every window, no window at all).
+    ``approved_with``: the approval was given to a larger plan this one belongs to (a fleet
+    rollout's, in words), so it needs none of its own."""
     now = timezone.now()
     members = report.pair or [cluster]
     cluster_windows = windows.windows_for(cluster)
@@ -116,10 +120,12 @@ def arrange(cluster, package, report, options: UpgradeOptions, start: Start) -> 
     plan["start"] = {"mode": start.mode, "at": start.at.isoformat() if start.at else None}
     need = policy.requirement(members)
     plan[plans.DETAILS]["approval"] = need.as_dict()
+    if approved_with:
+        plan[plans.DETAILS]["approval"]["approved_with"] = approved_with
     digest = plans.digest(plan)
     eta = timing.plan_estimate(cluster, [s.version for s in report.path], report.options.upgrade_mode)
     plan[plans.DETAILS]["eta"] = eta.as_dict()
-    if need.approvals:
+    if need.approvals and not approved_with:
         count = f"{need.approvals} approval{'s' if need.approvals > 1 else ''}"
         return Arrangement(
             State.AWAITING_APPROVAL, plan, digest, need, None,
@@ -128,8 +134,16 @@ def arrange(cluster, package, report, options: UpgradeOptions, start: Start) -> 
         )  # fmt: skip
     decision = _decide(cluster, members, report.path, report.options.upgrade_mode, start, now, None)
     if decision.start:
-        return Arrangement(State.QUEUED, plan, digest, need, decision, "")
-    return Arrangement(State.SCHEDULED, plan, digest, need, decision, f"Scheduled: {decision.note}")
+        return Arrangement(State.QUEUED, plan, digest, need, decision, approved_with)
+    sentence = f"Scheduled: {decision.note}"
+    return Arrangement(
+        State.SCHEDULED,
+        plan,
+        digest,
+        need,
+        decision,
+        f"{approved_with} {sentence}" if approved_with else sentence,
+    )
 
 
 def _check_start(cluster, start: Start, cluster_windows, now: datetime) -> None:

@@ -71,16 +71,21 @@ def sim_state(sim: Simulator, req: Request) -> Reply:
 
 @route("POST", r"/_sim/clusters/(?P<id>\d+)")
 def sim_set_cluster(sim: Simulator, req: Request) -> Reply:
-    """``{"status": "STOPPED"}`` (any OCP cluster status) and/or ``{"release": "rhel8", "arch": "aarch64"}``
-    (the platform its hosts report)."""
-    usage = '{"status": "STOPPED"} and/or {"release": "rhel8", "arch": "x86_64"}'
+    """``{"status": "STOPPED"}`` (any OCP cluster status), ``{"release": "rhel8", "arch": "aarch64"}``
+    (the platform its hosts report) and/or ``{"version": "4.2.1.1-100000162023111615"}`` (as if
+    upgraded from OCP's console)."""
+    usage = '{"status": "STOPPED"}, {"release": "rhel8", "arch": "x86_64"}, {"version": "<ver>-<build>"}'
     body = _object(req, usage)
     cluster = sim.cluster(req.int_param("id"))
-    fields = {k: body[k] for k in ("status", "release", "arch") if k in body}
+    fields = {k: body[k] for k in ("status", "release", "arch", "version") if k in body}
     if not fields or not all(isinstance(v, str) and v for v in fields.values()) or set(body) - set(fields):
         raise bad_request(f"Send {usage}.")
     if "status" in fields:
         cluster.status = fields["status"].upper()
+    if "version" in fields:
+        cluster.version = fields["version"]
+        for server in cluster.servers:
+            server.version = fields["version"]
     cluster.release = fields.get("release", cluster.release)
     cluster.arch = fields.get("arch", cluster.arch)
     for server in cluster.servers:
@@ -91,14 +96,23 @@ def sim_set_cluster(sim: Simulator, req: Request) -> Reply:
 
 @route("POST", "/_sim/clusters")
 def sim_clone_clusters(sim: Simulator, req: Request) -> Reply:
-    """``{"like": "orion", "count": 20}``: add standalone copies of a seeded cluster (load tests)."""
-    body = _object(req, '{"like": "<cluster name>", "count": N}')
-    if not isinstance(body.get("count"), int) or body["count"] < 1:
-        raise bad_request('Send {"like": "<cluster name>", "count": N}.')
+    """``{"like": "orion", "count": 20}``: add standalone copies of a seeded cluster (load tests);
+    ``"standby": true`` makes each copy a primary/standby pair (fleet tests)."""
+    usage = '{"like": "<cluster name>", "count": N, "standby": false}'
+    body = _object(req, usage)
+    if (
+        not isinstance(body.get("count"), int)
+        or body["count"] < 1
+        or set(body) - {"like", "count", "standby"}
+    ):
+        raise bad_request(f"Send {usage}.")
+    if not isinstance(body.get("standby", False), bool):
+        raise bad_request("standby must be true or false.")
     like = next((c for c in sim.estate.clusters.values() if c.name == body.get("like")), None)
     if like is None:
         raise bad_request(f"No cluster named {body.get('like')!r}.")
-    return Reply(data={"ids": sim.clone(like, min(body["count"], MAX_CLONES))}, bare=True)
+    ids = sim.clone(like, min(body["count"], MAX_CLONES), standby=body.get("standby", False))
+    return Reply(data={"ids": ids}, bare=True)
 
 
 @route("POST", "/_sim/tasks")

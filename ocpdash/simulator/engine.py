@@ -118,7 +118,7 @@ class Engine:
         sub.log_begin(at, sub.operation, task.context)
         if sub.operation == "ROLLBACK":
             sub.needs_rollback = False
-            sub.outcome = self.faults.rollback_outcome(sub.name, sub.zone)
+            sub.outcome = self.faults.rollback_outcome(sub.name, sub.zone, task.cluster_id)
             sub.due = at + self.duration(sub) * 0.5
             return
         if sub.kind == "wait":
@@ -126,7 +126,7 @@ class Engine:
             if child is not None and child.status in TERMINAL:
                 sub.due = at
             return
-        sub.outcome, hang_timeout = self.faults.subtask_outcome(sub.name, sub.zone)
+        sub.outcome, hang_timeout = self.faults.subtask_outcome(sub.name, sub.zone, task.cluster_id)
         length = self.duration(sub)
         lines = progress_lines(task, sub)
         for i, line in enumerate(lines, start=1):

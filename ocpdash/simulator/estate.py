@@ -348,18 +348,29 @@ def _t(epoch: float) -> str:
     return format_time(epoch) or ""
 
 
-def clone_cluster(estate: Estate, like: Cluster, count: int) -> list[int]:
+def clone_cluster(estate: Estate, like: Cluster, count: int, *, standby: bool = False) -> list[int]:
     """Add ``count`` copies of ``like`` (same version, platform and zones, new ids, hosts and servers),
-    for load tests that need many clusters upgrading at once. Copies are standalone primaries."""
+    for load tests that need many clusters upgrading at once. Copies are standalone primaries; with
+    ``standby`` each copy is a primary/standby pair (the standby's id follows its primary's)."""
     new_ids = []
     next_cluster = max(estate.clusters) + 1
     next_server = max((s.id for c in estate.clusters.values() for s in c.servers), default=0) + 1
     next_host = max(estate.hosts, default=0) + 1
-    for n in range(count):
+    roles = (("PRIMARY", False), ("STANDBY", True)) if standby else (("PRIMARY", False),)
+    for n in range(count * len(roles)):
         cid = next_cluster + n
-        name = f"{like.name}-{cid}"
+        role, is_standby = roles[n % len(roles)]
+        name = f"{like.name}-{cid}" + ("-standby" if is_standby else "")
         copy = Cluster(
-            cid, name, 100000 + cid, like.version, like.arch, like.release, "PRIMARY", "RUNNING", None
+            cid,
+            name,
+            100000 + cid,
+            like.version,
+            like.arch,
+            like.release,
+            role,
+            "RUNNING",
+            cid - 1 if is_standby else None,
         )
         copy.zones = list(like.zones)
         for server in like.servers:

@@ -42,11 +42,14 @@ class SubtaskRule:
     times: int | None = 1  # None = always
     zone: str | None = None
     timeout_seconds: float | None = None  # hang only: fail after this long instead of the subtask's timeout
+    cluster: int | None = None  # only in tasks of this OCP cluster id (a fleet test fails one cluster)
 
-    def matches(self, name: str, zone: str | None) -> bool:
+    def matches(self, name: str, zone: str | None, cluster_id: int | None = None) -> bool:
         if self.times is not None and self.times <= 0:
             return False
         if not (name == self.name or name.startswith(self.name)):
+            return False
+        if self.cluster is not None and self.cluster != cluster_id:
             return False
         return self.zone is None or self.zone == zone
 
@@ -131,20 +134,23 @@ class Faults:
                 raise FaultError(f"malformed_task.kind must be one of {', '.join(MALFORMED_KINDS)}.")
             self.malformed = rule
 
-    def subtask_outcome(self, name: str, zone: str | None) -> tuple[str, float | None]:
-        """``("fail"|"hang"|"ok", hang timeout)`` for a subtask that starts running now."""
+    def subtask_outcome(
+        self, name: str, zone: str | None, cluster_id: int | None = None
+    ) -> tuple[str, float | None]:
+        """``("fail"|"hang"|"ok", hang timeout)`` for a subtask of ``cluster_id``'s task that starts
+        running now."""
         for outcome, rules in (("hang", self.hang), ("fail", self.fail)):
             for rule in rules:
-                if rule.matches(name, zone):
+                if rule.matches(name, zone, cluster_id):
                     if rule.times is not None:
                         rule.times -= 1
                     return outcome, rule.timeout_seconds
         return "ok", None
 
-    def rollback_outcome(self, name: str, zone: str | None) -> str:
+    def rollback_outcome(self, name: str, zone: str | None, cluster_id: int | None = None) -> str:
         """``"fail"`` or ``"ok"`` for a subtask whose rollback run starts now."""
         for rule in self.fail_rollback:
-            if rule.matches(name, zone):
+            if rule.matches(name, zone, cluster_id):
                 if rule.times is not None:
                     rule.times -= 1
                 return "fail"
@@ -182,7 +188,12 @@ def _subtask_rule(item: object, key: str) -> SubtaskRule:
     if times is not None and (not isinstance(times, int) or times < 1):
         raise FaultError(f"{key}.times must be a positive integer or null (always).")
     timeout = item.get("timeout_seconds")
-    return SubtaskRule(item["name"], times, item.get("zone"), float(timeout) if timeout is not None else None)
+    cluster = item.get("cluster")
+    if cluster is not None and (not isinstance(cluster, int) or isinstance(cluster, bool)):
+        raise FaultError(f"{key}.cluster must be an OCP cluster id (an integer).")
+    return SubtaskRule(
+        item["name"], times, item.get("zone"), float(timeout) if timeout is not None else None, cluster
+    )
 
 
 def _request_rule(item: object, key: str) -> RequestRule:

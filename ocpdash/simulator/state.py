@@ -222,8 +222,8 @@ class Simulator(Effects):
             definition_id=template.definition_id,
         )
 
-    def clone(self, like: Cluster, count: int) -> list[int]:
-        ids = clone_cluster(self.estate, like, count)
+    def clone(self, like: Cluster, count: int, *, standby: bool = False) -> list[int]:
+        ids = clone_cluster(self.estate, like, count, standby=standby)
         if self.settings.background_tasks:
             for cluster_id in ids:
                 self.background.add(

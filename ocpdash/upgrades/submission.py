@@ -53,10 +53,14 @@ def submit_upgrade(
     options: UpgradeOptions | None = None,
     deadline_seconds: float | None = None,
     start=None,
+    approved_with: str = "",
+    bind=None,
 ) -> Upgrade:
     """Pre-check, freeze the plan, then create the upgrade: queued for submission at once, or
     waiting for approval or its start (``start``: ocpdash.changes.flow.Start; now by default).
-    Raises UpgradeError subclasses."""
+    Raises UpgradeError subclasses. A fleet rollout passes ``approved_with`` (its approval) and
+    ``bind(upgrade)``, called in the transaction that creates the upgrade: whatever it raises undoes
+    the creation, so the upgrade exists (and is sent to OCP) only if the rollout took it."""
     from ocpdash.changes import flow
 
     if not user.has_perm("upgrades.submit_upgrade"):
@@ -70,7 +74,9 @@ def submit_upgrade(
         if active:
             raise UpgradeConflict(active[0].message, report=report)
         raise PrecheckFailed(report)
-    arranged = flow.arrange(cluster, package, report, options or UpgradeOptions(), start)
+    arranged = flow.arrange(
+        cluster, package, report, options or UpgradeOptions(), start, approved_with=approved_with
+    )
     chosen = report.options
     try:
         with transaction.atomic():
@@ -88,6 +94,8 @@ def submit_upgrade(
                 **arranged.fields(start),
             )
             upgrade.also_upgrades.set(report.also_upgrades)
+            if bind is not None:
+                bind(upgrade)
             pair = "".join(
                 f" Also upgrades {c.name} ({c.cluster_type.lower()})." for c in report.also_upgrades
             )
