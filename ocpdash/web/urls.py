@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from ocpdash.catalog import views as catalog
 from ocpdash.core.access import viewers_only
 from ocpdash.upgrades.params import IdConverter
-from ocpdash.web.views import actions, changes, clusters, dashboard, evidence, history, upgrades
+from ocpdash.web.views import actions, changes, clusters, dashboard, evidence, history, rollouts, upgrades
 
 register_converter(IdConverter, "id")
 
@@ -25,6 +25,14 @@ urlpatterns = [
     path("upgrades/<id:pk>/approve/", actions.approve, name="approve"),
     path("upgrades/<id:pk>/decline/", actions.decline, name="decline"),
     path("upgrades/<id:pk>/recheck/", actions.recheck, name="recheck"),
+    path("rollouts/", rollouts.rollout_list, name="rollouts"),
+    path("rollouts/new/", rollouts.new_rollout, name="rollout_new"),
+    path("rollouts/<id:pk>/", rollouts.rollout_page, name="rollout"),
+    path("rollouts/<id:pk>/poll/", rollouts.rollout_poll, name="rollout_poll"),
+    *(
+        path(f"rollouts/<id:pk>/{op}/", rollouts.rollout_action, {"op": op}, name=f"rollout_{op}")
+        for op in rollouts.ACTIONS
+    ),
     path("approvals/", changes.approvals_page, name="approvals"),
     path("upcoming/", changes.upcoming_page, name="upcoming"),
     path("history/", history.history, name="history"),
