@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from ocpdash.api.docs import api_docs, api_root
 from ocpdash.api.views.estate import ClusterViewSet, PackageViewSet, SiteViewSet
+from ocpdash.api.views.rollouts import RolloutViewSet
 from ocpdash.api.views.upgrades import UpgradeViewSet
 
 router = SimpleRouter(trailing_slash=True)
@@ -17,6 +18,7 @@ router.register("sites", SiteViewSet, basename="site")
 router.register("clusters", ClusterViewSet, basename="cluster")
 router.register("packages", PackageViewSet, basename="package")
 router.register("upgrades", UpgradeViewSet, basename="upgrade")
+router.register("rollouts", RolloutViewSet, basename="rollout")
 
 app_name = "api"
 

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from ocpdash.rollouts.cli import get_rollout, status_lines
+from ocpdash.rollouts.management.commands.rollout_create import follow
+from ocpdash.rollouts.models import Rollout
+
+
+class Command(BaseCommand):
+    help = "A rollout's state, wave and each unit's state and upgrade; without an id, the recent rollouts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("rollout", nargs="?", help="Rollout id")
+        parser.add_argument("--wait", action="store_true", help="Follow it until it ends")
+
+    def handle(self, *args, **options):
+        if not options["rollout"]:
+            for rollout in Rollout.objects.order_by("-created_at", "-id")[:20]:
+                self.stdout.write(status_lines(rollout)[0])
+            return
+        rollout = get_rollout(options["rollout"])
+        if options["wait"]:
+            follow(self.stdout, rollout.pk)
+        else:
+            self.stdout.write("\n".join(status_lines(rollout)))
