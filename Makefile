@@ -1,7 +1,22 @@
-# ocpdash: `make run` starts everything, `make test` runs the whole suite. Only Python 3.11 and make needed.
+# ocpdash: `make run` starts everything, `make test` runs the whole suite. Only Python (3.11–3.13) and make needed.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# Another Python (3.11–3.13) gets a venv of its own: `make test PYTHON=python3.13` builds and uses
+# .venv-3.13 (or VENV=…), so the default .venv is never rebuilt or mixed; CI runs the tests so.
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifeq ($(PY_VERSION),)
+$(error PYTHON=$(PYTHON) does not run; name a Python 3.11, 3.12 or 3.13 interpreter)
+endif
+VENV ?= .venv-$(PY_VERSION)
+VENV_VERSION := $(shell test -x $(VENV)/bin/python && $(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+ifneq ($(VENV_VERSION),)
+ifneq ($(VENV_VERSION),$(PY_VERSION))
+$(error $(VENV) runs Python $(VENV_VERSION), not $(PY_VERSION) ($(PYTHON)); name another VENV=)
+endif
+endif
+endif
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -34,7 +49,8 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 # requirements*.txt (what is installed, every dependency pinned with its hashes) from the pins in
-# requirements*.in. Run after changing a pin; commit all four files.
+# requirements*.in. Run after changing a pin, in the default venv (3.11, the oldest supported Python;
+# CI installs the same files on 3.12 and 3.13); commit all four files.
 LOCK := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 lock: $(STAMP)
 	$(LOCK) --output-file requirements.txt requirements.in
@@ -55,9 +71,9 @@ ifeq ($(OCPDASH_DEMO_USERS),1)
 	@echo "  ocpdash → http://127.0.0.1:8000   (logins: admin / operator / viewer / approver, password: $${DEMO_PASSWORD:-demo})"
 else
 	@echo "  ocpdash → http://127.0.0.1:8000   No demo logins against a real OCP. The first admin:"
-	@echo "      .venv/bin/python manage.py createsuperuser"
+	@echo "      $(BIN)/python manage.py createsuperuser"
 	@echo "  then the RPMs operators may choose (names, sizes and checksums read from the files):"
-	@echo "      .venv/bin/python manage.py catalog_import /path/to/rpms --user ADMIN"
+	@echo "      $(BIN)/python manage.py catalog_import /path/to/rpms --user ADMIN"
 endif
 	@echo "  OCP: $(OCP_URL)   Processes: web worker beat $(REDIS_PROC) $(SIM_PROC). Ctrl-C stops all."
 	@echo ""
