@@ -31,7 +31,7 @@ ROLLOUT_LOOK = {
     RolloutState.SCHEDULED: ("◷", "st-pending"),
     RolloutState.RUNNING: ("▶", "st-running"),
     RolloutState.SOAKING: ("⧗", "st-ready"),
-    RolloutState.PAUSED: ("⏸", "st-canceling"),
+    RolloutState.PAUSED: ("‖", "st-canceling"),
     RolloutState.HALTED: ("■", "st-failed"),
     RolloutState.ABORTED: ("⊗", "st-canceled"),
     RolloutState.SUCCESSFUL: ("✓", "st-successful"),
