@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 
@@ -46,10 +48,11 @@ class OcpSiteForm(forms.ModelForm):
         site_rules.validate_ca_bundle(pem)
         return pem
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if site_rules.secret_needed_again(self.instance, data.get("base_url")):
-            secret = site_rules.SECRET_OF_MODE.get(data.get("auth_mode"), "password")
+            secret = site_rules.SECRET_OF_MODE.get(data.get("auth_mode", ""), "password")
             if not data.get(secret):
                 what = site_rules.SECRET_NAMES[secret]
                 self.add_error(secret, site_rules.URL_CHANGED.format(what=what))

@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
@@ -14,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ocpdash.env import VAR_DIR
 from ocpdash.sites.fields import EncryptedTextField
+
+if TYPE_CHECKING:
+    from requests.auth import AuthBase
+
+    from ocpdash.ocp import OcpClient
 
 
 class OcpSite(models.Model):
@@ -89,17 +95,18 @@ class OcpSite(models.Model):
     def credentials_refused(self) -> bool:
         return self.auth_refused_since is not None
 
-    def client(self, *, guard: bool = True, **kwargs):
+    def client(self, *, guard: bool = True, **kwargs: Any) -> OcpClient:
         """An OCP client for this site. Only ocpdash.ocp talks HTTP to OCP. Every call goes through
         the site's credential guard (no call while OCP refuses our credentials)."""
         from ocpdash.ocp import AkSkAuth, BasicAuth, OcpClient
         from ocpdash.sites.guard import CredentialGuard
 
+        auth: AuthBase
         if self.auth_mode == self.AuthMode.AKSK:
             auth = AkSkAuth(self.access_key_id, self.access_key_secret)
         else:
             auth = BasicAuth(self.username, self.password)
-        options = {
+        options: dict[str, Any] = {
             "connect_timeout": settings.OCP_CONNECT_TIMEOUT,
             "read_timeout": settings.OCP_READ_TIMEOUT,
             "max_response_bytes": settings.OCPDASH_OCP_MAX_RESPONSE_BYTES,
@@ -218,7 +225,7 @@ class Cluster(models.Model):
     @property
     def pair_root(self) -> Cluster:
         """The primary of its pair (itself when it has no primary)."""
-        return self.primary if self.primary_id else self
+        return self.primary or self  # no query without a primary_id
 
     def pair_members(self) -> list[Cluster]:
         """Every cluster one upgrade of this one upgrades, standbys first (OCP's order), itself

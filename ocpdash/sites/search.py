@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from ocpdash.sites.models import Cluster
 
 FILTER_KEYS = ("site", "version", "status", "label")
 SEARCH_MAX_LENGTH = 100
@@ -69,7 +73,7 @@ def options(clusters: Iterable) -> dict[str, list[str]]:
 
 @dataclass
 class Row:
-    cluster: object
+    cluster: Cluster
     matched: bool
 
 
@@ -84,10 +88,10 @@ class Pair:
         return len(self.rows) > 1
 
 
-def pairs(clusters: Sequence, wanted: ClusterFilter) -> list[Pair]:
+def pairs(clusters: Sequence[Cluster], wanted: ClusterFilter) -> list[Pair]:
     """Clusters grouped by pair (the primary first, then its standbys by name), groups by site and
     primary name; only the groups with at least one cluster the filter matches."""
-    groups: dict[int, list] = {}
+    groups: dict[int, list[Cluster]] = {}
     for cluster in clusters:
         groups.setdefault(cluster.primary_id or cluster.pk, []).append(cluster)
     shown = []

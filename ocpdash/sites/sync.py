@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from ocpdash.core.meta import max_length_of
 from ocpdash.ocp import Cluster as OcpCluster
 from ocpdash.ocp import OcpClient, OcpError
 from ocpdash.ocp.versions import ObVersion
@@ -123,7 +124,7 @@ def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result:
     adjust, what = Adjustments(), f"cluster {remote.id}"
 
     def text(name: str, value: str) -> str:
-        return adjust.text(value, Cluster._meta.get_field(name).max_length, f"{what}'s {name}")
+        return adjust.text(value, max_length_of(Cluster, name), f"{what}'s {name}")
 
     zones = _json_text(zones)
     values = {
@@ -195,7 +196,7 @@ def _zones_and_platform(client: OcpClient, remote: OcpCluster, result: SyncResul
             "servers": [],
         }
     for server in servers:
-        zone = zones.setdefault(
+        entry = zones.setdefault(
             server.zone_name or "?",
             {
                 "name": server.zone_name or "?",
@@ -205,7 +206,7 @@ def _zones_and_platform(client: OcpClient, remote: OcpCluster, result: SyncResul
                 "servers": [],
             },
         )
-        zone["servers"].append(
+        entry["servers"].append(
             {
                 "id": server.id,
                 "ip": server.ip or "",
