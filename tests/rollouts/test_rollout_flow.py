@@ -210,3 +210,27 @@ def test_soak_rereads_ocp_and_halts_when_a_cluster_is_not_running_the_target(mak
     assert halted.state == RolloutState.HALTED
     rollout.refresh_from_db()
     assert "During the soak" in rollout.halt_reason and "4.2.1.0" in rollout.halt_reason
+
+
+def test_a_wave_waits_for_its_clusters_maintenance_windows(make_fleet, operator):
+    from datetime import time
+
+    from ocpdash.changes.models import MaintenanceWindow
+
+    fleet = make_fleet(x86=2)
+    weekday = (timezone.now().weekday() + 3) % 7  # three days ahead: never open during the test
+    MaintenanceWindow.objects.create(
+        cluster=fleet.x86[0], weekday=weekday, start_time=time(1), end_time=time(5), time_zone="UTC"
+    )
+    rollout = flow.create(
+        operator, name="w", clusters=fleet.clusters, packages=fleet.packages,
+        strategy=Strategy(wave_size=2, max_parallel=2),
+    )  # fmt: skip
+    flow.reconcile(rollout.pk)
+    flow.reconcile(rollout.pk)  # reads the upgrades it started
+    waiting, free = units(rollout)
+    assert Upgrade.objects.get(pk=waiting.upgrade_id).state == State.SCHEDULED  # waits for its window
+    assert waiting.state == UnitState.UPGRADING and "window" in waiting.note.lower()
+    assert Upgrade.objects.get(pk=free.upgrade_id).state == State.QUEUED  # no window: starts now
+    finish(free)
+    assert flow.reconcile(rollout.pk).state == RolloutState.RUNNING  # the wave is not done yet
