@@ -3,8 +3,10 @@ who may do them, hostile names, the history's rollout filter (rollouts built wit
 new-rollout form's preview and create against the simulator over HTTP."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from ocpdash.catalog.models import RpmPackage
@@ -13,6 +15,7 @@ from ocpdash.rollouts.plan import Strategy
 from ocpdash.sites.models import Cluster
 from ocpdash.sites.sync import sync_site
 from ocpdash.upgrades.models import State, Upgrade
+from ocpdash.web import rolloutview
 from tests.web.conftest import hx
 
 HOSTILE = '<script>alert("x")</script>&<b>'
@@ -230,3 +233,31 @@ def test_new_form_previews_the_plan_then_creates_the_rollout(client, sim_site, s
     page = client.get(created["Location"]).content.decode()
     assert "Rollout created" in page and "fleet &lt;1&gt;" in page
     assert timezone.now() >= rollout.created_at
+
+
+def test_halted_rollout_shows_why_and_a_resume_button_soaking_its_countdown(client, operator, make_rollout):
+    halted = make_rollout(state=RolloutState.HALTED, halt_reason=f"Halted after 1 failed: {HOSTILE}")
+    client.force_login(operator)
+    page = client.get(f"/rollouts/{halted.pk}/").content.decode()
+    assert 'id="halt-reason"' in page and "■" in page and "&lt;script&gt;" in page
+    assert 'id="rollout-resume"' in page and 'id="rollout-pause"' not in page
+    soaking = make_rollout(
+        names=("delta",), state=RolloutState.SOAKING, soak_until=timezone.now() + timedelta(minutes=30)
+    )
+    page = client.get(f"/rollouts/{soaking.pk}/").content.decode()
+    assert re.search(r'id="soak".*Soaking until \d\d:\d\d:\d\d \(29m', page), page
+    poll = f"/rollouts/{soaking.pk}/poll/?v={soaking.revision}&s=soaking"
+    with time_machine.travel(timezone.now().replace(second=10), tick=False):
+        assert hx(client, poll + "&m=0").status_code == 200  # the countdown moves on once a minute
+        assert hx(client, poll + f"&m={int(timezone.now().timestamp() // 60)}").status_code == 204
+
+
+def test_a_pair_is_one_node_standby_first_with_roles():
+    unit = RolloutUnit(
+        pk=7, wave=1, position=0, state=UnitState.PENDING, cluster_id=1,
+        members=[{"id": 2, "name": "sb", "role": "STANDBY"}, {"id": 1, "name": "pr", "role": "PRIMARY"}],
+    )  # fmt: skip
+    drawn = str(rolloutview.svg([unit], current_wave=1))
+    assert drawn.count('class="unit ') == 1
+    assert drawn.index("sb (standby)") < drawn.index("pr (primary)")
+    assert "Wave 1 ◀" in drawn  # the current wave

@@ -3,7 +3,8 @@ page (a live diagram) and its actions. Thin callers of ocpdash.rollouts.flow, as
 
 Live-update protocol of the rollout page (one description): the page polls ``rollout_poll`` every
 ``OCPDASH_PAGE_POLL_INTERVAL`` seconds with ``v`` (the rollout's revision as rendered) and ``s`` (its
-state). Same revision → 204. Otherwise the poller and the live part (status, diagram, timeline) are
+state), and while soaking ``m`` (the minute of the render, for the soak's countdown). Same revision
+(and, soaking, same minute) → 204. Otherwise the poller and the live part (status, diagram, timeline) are
 sent again, out of band, and the action forms too when the state changed (so a reason being typed is
 not wiped by a unit's progress); 286 once the rollout has ended and follows no upgrade any more.
 """
@@ -259,11 +260,21 @@ def page_context(request, rollout: Rollout) -> dict:
         "live": live,
         "poll_url": reverse("rollout_poll", args=[rollout.pk])
         + "?"
-        + urlencode({"v": rollout.revision, "s": rollout.state}),
+        + urlencode(
+            {
+                "v": rollout.revision,
+                "s": rollout.state,
+                **({"m": _minute()} if rollout.state == RolloutState.SOAKING else {}),
+            }
+        ),
         "poll_seconds": settings.OCPDASH_PAGE_POLL_INTERVAL,
         "reason_max": REASON_MAX_LENGTH,
         "history_url": reverse("history") + f"?rollout={rollout.pk}",
     }
+
+
+def _minute() -> str:
+    return str(int(timezone.now().timestamp() // 60))
 
 
 def rollout_page(request, pk: int):
@@ -276,7 +287,8 @@ def rollout_poll(request, pk: int):
     if row is None:
         raise Http404("No such rollout.")
     revision, state = row
-    if revision == parse_id(request.GET.get("v")):
+    same_minute = state != RolloutState.SOAKING or request.GET.get("m") == _minute()
+    if revision == parse_id(request.GET.get("v")) and same_minute:
         return HttpResponse(status=204)
     rollout = get_object_or_404(Rollout.objects.select_related("created_by"), pk=pk)
     context = page_context(request, rollout)
