@@ -27,6 +27,8 @@ ifeq ($(strip $(OCP_URL)),)
 export OCP_URL := http://127.0.0.1:8700
 export OCP_USERNAME := admin
 export OCP_PASSWORD := aaAA11__
+# Twelve more simulated clusters (x86_64, aarch64, primary/standby pairs) to try fleet rollouts on.
+export OCP_SIM_FLEET ?= 12
 SIM_PROC := simulator
 OCPDASH_DEMO_USERS ?= 1
 endif

@@ -53,6 +53,13 @@ def parse_attempts(value: object) -> int:
     return number
 
 
+def parse_fleet(value: object) -> int:
+    count = int(str(value))
+    if not 0 <= count <= 1000:
+        raise ValueError(f"{value!r} is not a number of clusters from 0 to 1000")
+    return count
+
+
 def parse_interval(value: object) -> tuple[float, float]:
     """``[20, 40]`` or ``"20,40"``: background tasks start every 20 to 40 steps per cluster."""
     parts = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[arg-type]
@@ -90,6 +97,7 @@ class Settings:
     cluster_get: bool = True
     login_max_attempts: int = 20
     lockout_minutes: float = 30.0
+    fleet: int = 0
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -116,6 +124,9 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("cluster_get", parse_bool, "serve GET /api/v2/ob/clusters/{id} (else 405)", "on|off"),
     Switch("login_max_attempts", parse_attempts, "failed logins from an address before it is locked", "N"),
     Switch("lockout_minutes", parse_positive, "how long a locked address stays locked", "M"),
+    Switch(
+        "fleet", parse_fleet, "more clusters for fleet rollouts: copies of orion, lyra and orion pairs", "N"
+    ),
 )
 BY_KEY = {s.key: s for s in SWITCHES}
 

@@ -384,3 +384,17 @@ def clone_cluster(estate: Estate, like: Cluster, count: int, *, standby: bool = 
         estate.clusters[cid] = copy
         new_ids.append(cid)
     return new_ids
+
+
+def add_fleet(estate: Estate, count: int) -> list[int]:
+    """``count`` more clusters for fleet rollouts (the demo's): copies of orion (x86_64) and lyra
+    (aarch64), and every fourth an orion primary/standby pair (two clusters)."""
+    by_name = {c.name: c for c in estate.clusters.values()}
+    ids: list[int] = []
+    while len(ids) < count:
+        n = len(ids)
+        if n % 4 == 3 and count - n >= 2:
+            ids += clone_cluster(estate, by_name["orion"], 1, standby=True)
+        else:
+            ids += clone_cluster(estate, by_name["lyra" if n % 4 == 1 else "orion"], 1)
+    return ids

@@ -17,7 +17,7 @@ from ocpdash.simulator.config import Settings, apply_config
 from ocpdash.simulator.dags import UpgradePlan, assemble, child_nodes, linear_nodes, parent_nodes
 from ocpdash.simulator.engine import Effects, Engine
 from ocpdash.simulator.envelope import CONFLICT, TASK_NOT_EXISTS, ApiError, bad_request, not_found
-from ocpdash.simulator.estate import Cluster, Estate, build_estate, clone_cluster
+from ocpdash.simulator.estate import Cluster, Estate, add_fleet, build_estate, clone_cluster
 from ocpdash.simulator.faults import Faults
 from ocpdash.simulator.logins import Logins
 from ocpdash.simulator.packages import Package, PackageNameError, split_rpm_name
@@ -55,6 +55,7 @@ class Simulator(Effects):
             now = time.time()
             self.settings = settings
             self.estate: Estate = build_estate(settings.seed)
+            add_fleet(self.estate, settings.fleet)
             self.faults = Faults(seed=settings.seed)
             self.engine = Engine(self.faults, self, settings.seed, settings.step_seconds)
             self.logins = Logins()
@@ -66,13 +67,13 @@ class Simulator(Effects):
             self._apply(settings, now, restart_background=True)
 
     def configure(self, body: dict) -> dict:
-        """``POST /_sim/config``: a new seed rebuilds the estate; anything else applies at once."""
+        """``POST /_sim/config``: a new seed or fleet rebuilds the estate; anything else applies at once."""
         with self.lock:
             try:
                 new = apply_config(self.settings, body)
             except ValueError as exc:
                 raise bad_request(str(exc)) from None
-            if new.seed != self.settings.seed:
+            if new.seed != self.settings.seed or new.fleet != self.settings.fleet:
                 self._rebuild(new)
             else:
                 timing = ("background_tasks", "background_interval_steps", "step_seconds")
