@@ -76,6 +76,25 @@ LIMITS = {
     ),
 }
 LIMITS["4b"] = "As for 4: " + LIMITS["4"]
+LIMITS["13a"] = (
+    "The reconciler reads every unit of the rollout as full model instances twice per pass, whatever "
+    "changed: ocpdash/rollouts/flow.py _refresh_units loads all 200 units with select_related('upgrade', "
+    "'cluster') (three wide rows each), and _advance loads all 200 again "
+    "with select_related('cluster'), which it does not use. cProfile of 10 unchanged reconciles at 200 "
+    "units (2026-11-28, a loaded machine): 2.2 s in all, 95 % of it in QuerySet iteration (1,000 model "
+    "instances and 2,400 json.loads per pass): _refresh_units 1.47 s, _advance 0.58 s; the 8 queries "
+    "themselves 0.05 s. Loading only the columns the pass reads (unit state, note, soak_fault, wave, "
+    "failure_accepted, upgrade_id; the upgrade's state and start_note; the cluster's version) once, and "
+    "handing that list to _advance, is the fix; it is the lead's code (ocpdash/rollouts), not changed here."
+)
+LIMITS["13b"] = (
+    "Each unit started is an ordinary upgrade created through ocpdash.upgrades.submission.submit_upgrade "
+    "(about 30 SQL queries a unit; from reading the code: the cluster and package read again by _start_unit, the change-window "
+    "lookup, the pre-check's reads, the upgrade with its events, the bind under the rollout's row lock "
+    "with a COUNT of busy units and the rollout event), one transaction per unit on SQLite. The "
+    "measured time is wall time on a machine shared with other work (load average in 13a's note), so it "
+    "also holds waits for the CPU; a --quick run minutes before took 26-50 ms per unit for the same passes."
+)
 
 METHOD = """## Method
 
@@ -85,6 +104,10 @@ METHOD = """## Method
   interval defaults (worker poll 1 s, page poll 2 s, recover 30 s, grace 15 s, lease 20 s). Logs: one
   per process in `var/bench/`. The only difference from `ocpdash.settings` is `bench.settings`,
   whose URLconf adds `/bench/bare/` (a constant string behind the same middleware and login).
+- Figure 13 (`python -m bench.rollouts` alone) runs before any worker starts: 13a/13b call the
+  rollout reconciler in the bench process on a rollout of 200 orion clones (waves of 50, max_parallel
+  50), ending each upgrade by hand; 13c starts a second such rollout on worker1 and beat and measures
+  its 50 running upgrades as figure 4 does.
 - Throughput figures are ratios of wrk runs made alternately in the same run, never times across runs.
 - Large upgrades (5, 50, 300 and 1,000 steps) are generated in the database with OCP's shapes
   (parent task, one child task per binary version, one swimlane per zone). Nothing polls them; for the
@@ -143,7 +166,7 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     stack_module.ensure_debian_tools()
     stack_module.fresh_var()
     stack_module.setup_django()
-    from bench import browser, data, engine, eta, evidence, views, web
+    from bench import browser, data, engine, eta, evidence, rollouts, views, web
     from bench.httpload import session_cookie
 
     log("database, redis, simulator, web")
@@ -154,6 +177,9 @@ def run(stack: Stack, quick: bool, figures: list[Figure]) -> subprocess.Popen:
     cookie = session_cookie()
     upgrades = {n: data.make_upgrade(n) for n in data.SHAPES}
     soak_upgrade = data.make_upgrade(1000)
+    # Before any worker runs: 13a/13b call the reconciler in this process; 13c starts its own.
+    log("13 rollout of 200 clusters at max_parallel 50")
+    figures += rollouts.figures(stack, quick)
     log("engine: worker and beat")
     stack.start_worker("worker1")
     stack.start_beat()
