@@ -129,7 +129,7 @@ def svg(units: list[RolloutUnit], current_wave: int) -> SafeString:
     )
     label = escape(_("Rollout diagram: canary, then waves; each box is one upgrade"))
     return mark_safe(  # noqa: S308 - every variable part is escaped or an int
-        f'<svg class="rollout-diagram" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
+        f'<svg class="rollout-diagram" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{label}" '
         f'width="{width}" height="{tallest}" viewBox="-1 0 {width} {tallest}" font-size="12">'
         f"{marker}{''.join(parts)}</svg>"
     )
