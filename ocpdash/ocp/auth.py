@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.utils import formatdate
-from typing import cast
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -49,7 +49,9 @@ class AkSkAuth(AuthBase):
 
     __slots__ = ("_now", "_secret", "access_key_id")
 
-    def __init__(self, access_key_id: str, access_key_secret: str, *, now=None) -> None:
+    def __init__(
+        self, access_key_id: str, access_key_secret: str, *, now: Callable[[], float] | None = None
+    ) -> None:
         if not access_key_id or not access_key_secret:
             raise ValueError("AkSkAuth needs both an AccessKey ID and an AccessKey secret.")
         self.access_key_id = access_key_id
@@ -108,11 +110,12 @@ def java_url_encode(text: str) -> str:
     return "".join(out)
 
 
-def content_md5(body) -> str:
+def content_md5(body: Any) -> str:
     """Upper-case hex MD5 of the raw body, or ``""`` when there is no body. A streamed body
     (:class:`ocpdash.ocp.multipart.MultipartFile`) digests itself."""
     if hasattr(body, "content_md5"):
-        return body.content_md5()
+        digest: str = body.content_md5()
+        return digest
     if not body:
         return ""
     return hashlib.md5(body, usedforsecurity=False).hexdigest().upper().rjust(32, "0")

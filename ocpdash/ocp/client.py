@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -35,6 +35,7 @@ from .types import (
 )
 
 log = logging.getLogger("ocpdash.ocp")
+_T = TypeVar("_T")
 
 API = "/api/v2"
 MAX_PAGE_SIZE = 2000
@@ -400,13 +401,13 @@ class OcpClient:
                 )
             page += 1
 
-    def _parse(self, fn: Callable[[Any], Any], data: Any, path: str) -> Any:
+    def _parse(self, fn: Callable[[Any], _T], data: Any, path: str) -> _T:
         try:
             return fn(data)
         except OcpMalformedReply as exc:
             raise self._malformed("", path, exc.message) from None
 
-    def _parse_each(self, fn: Callable[[Any], Any], rows: list[Any], path: str) -> list[Any]:
+    def _parse_each(self, fn: Callable[[Any], _T], rows: list[Any], path: str) -> list[_T]:
         return [self._parse(fn, row, path) for row in rows]
 
     def _malformed(self, method: str, path: str, detail: str) -> OcpMalformedReply:
@@ -460,7 +461,9 @@ class OcpClient:
         response._content_consumed = True
         response.close()
 
-    def _timeout(self, method: str, path: str, timeout) -> Any:
+    def _timeout(
+        self, method: str, path: str, timeout: float | tuple[float, float]
+    ) -> float | tuple[float, float]:
         """The call's (connect, read) timeout, cut to what is left of the deadline."""
         if self.deadline is None:
             return timeout

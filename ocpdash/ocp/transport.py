@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -72,7 +73,7 @@ def connection_error(exc: requests.RequestException, host: str, method: str, pat
     )
 
 
-def _causes(exc: BaseException, depth: int = 0):
+def _causes(exc: BaseException, depth: int = 0) -> Iterator[BaseException]:
     if depth > 6 or exc is None:
         return
     yield exc
@@ -177,7 +178,7 @@ def _status_error(
     return OcpRefused(f"OCP at {host} refused {where} (HTTP {status}){said}", **common)
 
 
-def _sub_errors(value: Any):
+def _sub_errors(value: Any) -> Iterator[SubError]:
     if not isinstance(value, list):
         return
     for item in value:

@@ -16,8 +16,9 @@ back unread and are read at their next due time.
 from __future__ import annotations
 
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from ocpdash.core.logs import bind_upgrade, bound
 from ocpdash.ocp import OcpError, OcpUnreachable
@@ -66,7 +67,8 @@ def run(limit: int, upgrade_ids=(), keep_alive=None) -> Outcome:
     outcome, renewed = Outcome(claimed=len(upgrades)), set()
     clients: dict[int, object] = {}
     check_at = claim.started + 0.6 * lease.hold_seconds()
-    pending, ready = set(futures), []
+    pending = set(futures)
+    ready: list[Future[Any]] = []
     while pending or ready:
         if pending and not ready:
             timeout = max(0.0, check_at - time.monotonic())
@@ -115,6 +117,8 @@ def _settle(upgrade: Upgrade, claim: lease.Claim, result, clients: dict) -> floa
 
 def _reader(site: OcpSite, upgrade: Upgrade, tracked, pacer: sitecalls.Pacer, down: set[int]):
     """The read of one upgrade, for a site's thread: HTTP only (no database), never raises."""
+    task_id = upgrade.ocp_task_id
+    assert task_id is not None, "a polled upgrade has its OCP task (adopt sets both)"
 
     def read():
         if site.pk in down:
@@ -123,7 +127,7 @@ def _reader(site: OcpSite, upgrade: Upgrade, tracked, pacer: sitecalls.Pacer, do
             try:
                 client = site.shared_client(max_retries=0)
                 client.observer.refresh(site.auth_failures, site.auth_refused_since)
-                parent, snapshot = read_known(client, upgrade.ocp_task_id, tracked, pacer.wait)
+                parent, snapshot = read_known(client, task_id, tracked, pacer.wait)
                 return Read(tracked, parent, snapshot), calls
             except OcpError as exc:
                 if isinstance(exc, OcpUnreachable):

@@ -21,9 +21,9 @@ no child found yet, or all found children finished while the wait step still run
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from ocpdash.ocp import TaskInstance
+from ocpdash.ocp import Subtask, TaskInstance
 from ocpdash.ocp.types import (
     PENDING,
     READY,
@@ -44,10 +44,10 @@ class SubmitStep:
     """A "Submit cluster upgrade task" step of the parent and the "Wait dag success" after it."""
 
     index: int  # its place among the parent's submit steps (topological order)
-    submit: object  # ocpdash.ocp.Subtask
+    submit: Subtask
     wait_id: int | None
 
-    def window_holds(self, started) -> bool:
+    def window_holds(self, started: datetime | None) -> bool:
         if started is None or self.submit.start_time is None:
             return False
         if started < self.submit.start_time - WINDOW_BEFORE:
@@ -69,7 +69,7 @@ def submit_steps(parent: TaskInstance) -> list[SubmitStep]:
     """The parent's submit steps in order, each with its wait step."""
     by_id = {s.id: s for s in parent.subtasks}
     order = topological_order({s.id: s.upstreams for s in parent.subtasks})
-    found = []
+    found: list[SubmitStep] = []
     for step_id in order:
         step = by_id[step_id]
         if step.name != SUBMIT_CHILD:

@@ -206,8 +206,8 @@ class Dag:
         start; never after its own start."""
         ups = self.upstreams(step)
         if ups:
-            finishes = [u.finished for u in ups]
-            ready = None if None in finishes else max(finishes)
+            finishes = [u.finished for u in ups if u.finished is not None]
+            ready = max(finishes) if len(finishes) == len(ups) else None
         else:
             ready = self.task_started.get(step.task)
         known = [t for t in (ready, step.started) if t is not None]
@@ -554,7 +554,7 @@ def _own_dag(upgrade: Upgrade, history: History) -> Dag | None:
 
 
 def _less(estimate: Estimate, seconds: float, words: str) -> Estimate:
-    if not estimate.known or seconds <= 0:
+    if estimate.median is None or estimate.p90 is None or seconds <= 0:
         return estimate
     cut = timedelta(seconds=seconds)
     return Estimate(
@@ -628,7 +628,7 @@ def expected_end(
     if upgrade.state in TERMINAL_STATES:
         return (upgrade.finished_at, upgrade.finished_at) if upgrade.finished_at else None
     estimate = estimate_remaining(upgrade, now=now, history=history)
-    if not estimate.known:
+    if estimate.median is None or estimate.p90 is None:  # unknown (both are, or neither)
         return None
     start = now
     if upgrade.state in WAITING_STATES and upgrade.start_at and upgrade.start_at > now:

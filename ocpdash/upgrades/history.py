@@ -16,26 +16,26 @@ FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q",
 def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
     """Apply history filters from a QueryDict/dict; unknown or malformed values are ignored."""
     qs = queryset if queryset is not None else Upgrade.objects.for_list()
-    if value := parse_id(params.get("cluster")):
-        qs = qs.filter(cluster_id=value)
-    if value := parse_id(params.get("site")):
-        qs = qs.filter(cluster__site_id=value)
-    if (value := params.get("state")) in State.values:
-        qs = qs.filter(state=value)
-    if value := (params.get("user") or "").strip():
-        qs = qs.filter(requested_by__username=value)
-    if value := (params.get("version") or "").strip():
-        qs = qs.filter(Q(to_version__startswith=value) | Q(from_version__startswith=value))
-    if value := parse_day(params.get("since")):
-        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(value, time.min)))
-    if value := parse_day(params.get("until")):
-        qs = qs.filter(created_at__lte=timezone.make_aware(datetime.combine(value, time.max)))
-    if value := (params.get("q") or "").strip():
+    if cluster_id := parse_id(params.get("cluster")):
+        qs = qs.filter(cluster_id=cluster_id)
+    if site_id := parse_id(params.get("site")):
+        qs = qs.filter(cluster__site_id=site_id)
+    if (state := params.get("state")) in State.values:
+        qs = qs.filter(state=state)
+    if user := (params.get("user") or "").strip():
+        qs = qs.filter(requested_by__username=user)
+    if version := (params.get("version") or "").strip():
+        qs = qs.filter(Q(to_version__startswith=version) | Q(from_version__startswith=version))
+    if since := parse_day(params.get("since")):
+        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+    if until := parse_day(params.get("until")):
+        qs = qs.filter(created_at__lte=timezone.make_aware(datetime.combine(until, time.max)))
+    if text := (params.get("q") or "").strip():
         qs = qs.filter(
-            Q(cluster__name__icontains=value)
-            | Q(package__file_name__icontains=value)
-            | Q(reason__icontains=value)
-            | Q(last_error__icontains=value)
+            Q(cluster__name__icontains=text)
+            | Q(package__file_name__icontains=text)
+            | Q(reason__icontains=text)
+            | Q(last_error__icontains=text)
         )
     reviewed = params.get("reviewed")
     if reviewed == "no":

@@ -38,6 +38,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ocpdash.core.meta import column_of, concrete_field
 from ocpdash.upgrades.models import POLLED_STATES, State, Upgrade
 
 TABLE = Upgrade._meta.db_table
@@ -80,7 +81,7 @@ class LeaseLost(Exception):
 
 
 def _column(name: str) -> str:
-    return connection.ops.quote_name(Upgrade._meta.get_field(name).column)
+    return connection.ops.quote_name(column_of(Upgrade, name))
 
 
 @cache
@@ -125,7 +126,7 @@ def _release_sql(fields: tuple[str, ...]) -> str:
 
 
 def _value(name: str, value):
-    return Upgrade._meta.get_field(name).get_db_prep_save(value, connection)
+    return concrete_field(Upgrade, name).get_db_prep_save(value, connection)
 
 
 def _db_time(value) -> datetime:
@@ -315,7 +316,7 @@ def claim(limit: int, upgrade_ids=()) -> Claim | None:
 def _claimed_columns() -> tuple[tuple[str, bool], ...]:
     from django.db.models import DateTimeField
 
-    fields = [Upgrade._meta.get_field(name) for name in CLAIM_FIELDS]
+    fields = [concrete_field(Upgrade, name) for name in CLAIM_FIELDS]
     return tuple((f.attname, isinstance(f, DateTimeField)) for f in fields)
 
 

@@ -366,7 +366,7 @@ class UpgradeEvent(models.Model):
 
     @property
     def actor_name(self) -> str:
-        return self.actor.get_username() if self.actor_id else "ocpdash"
+        return self.actor.get_username() if self.actor is not None else "ocpdash"  # no query without an id
 
 
 class Comment(models.Model):

@@ -79,7 +79,9 @@ def operate_task(user, upgrade: Upgrade, operation: str, *, reason: str = "") ->
         if operation == "retry":
             _retry_failed_tasks(client, upgrade, user)
         else:
-            _call(lambda: client.rollback_task(upgrade.ocp_task_id), upgrade, user)
+            task_id = upgrade.ocp_task_id
+            assert task_id is not None  # task_operations offers a rollback only of an upgrade's task
+            _call(lambda: client.rollback_task(task_id), upgrade, user)
     return _done(
         user, upgrade, operation, reason, f"OCP accepted the {LABELS[operation].lower()} of its task."
     )

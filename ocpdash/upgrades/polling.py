@@ -24,6 +24,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
@@ -198,7 +199,7 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
                 "OCP sent values ocpdash adjusted to store them: " + "; ".join(adjusted) + ".",
             )
         state = snapshot.state(current.state)
-        fields = {
+        fields: dict[str, Any] = {
             "ocp_task_status": parent.status or "",
             "ocp_task_operation": parent.operation or "",
             "ocp_prohibit_rollback": parent.prohibit_rollback,

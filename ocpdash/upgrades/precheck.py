@@ -461,8 +461,8 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
                     p for p in catalog if _fits(p.full_version, target, p.arch, p.dist, arch, family)
                 ]
                 step.in_catalog = bool(in_catalog)
-                names = [p.file_name for p in found] or [p.file_name for p in in_catalog]
-                step.file_name = names[0] if names else ""
+                file_names = [p.file_name for p in found] or [p.file_name for p in in_catalog]
+                step.file_name = file_names[0] if file_names else ""
             if not found:
                 step.missing.append(f"{arch}/{family}")
         step.in_ocp = not step.missing

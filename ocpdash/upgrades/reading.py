@@ -11,6 +11,7 @@ from functools import cache
 
 from django.db import connection
 
+from ocpdash.core.meta import column_of
 from ocpdash.ocp import TaskInstance
 from ocpdash.ocp.types import FAILED, ROLLBACK, RUNNING, SUCCESSFUL
 from ocpdash.upgrades.children import WAIT_CHILD, Adopted, discover, needs_discovery
@@ -19,26 +20,24 @@ from ocpdash.upgrades.models import State, Upgrade, UpgradeTask
 
 @cache
 def _read_children_sql() -> str:
-    task = UpgradeTask._meta
     columns = ", ".join(
-        task.get_field(name).column for name in ("ocp_task_id", "status", "parent_subtask_id")
+        column_of(UpgradeTask, name) for name in ("ocp_task_id", "status", "parent_subtask_id")
     )
     return (
-        f"SELECT {columns} FROM {task.db_table} "  # noqa: S608 - names from the model
-        f"WHERE {task.get_field('upgrade').column} = %s AND {task.get_field('is_parent').column} = %s"
+        f"SELECT {columns} FROM {UpgradeTask._meta.db_table} "  # noqa: S608 - names from the model
+        f"WHERE {column_of(UpgradeTask, 'upgrade')} = %s AND {column_of(UpgradeTask, 'is_parent')} = %s"
     )
 
 
 @cache
 def _read_many_children_sql(count: int) -> str:
-    task = UpgradeTask._meta
-    upgrade = task.get_field("upgrade").column
+    upgrade = column_of(UpgradeTask, "upgrade")
     columns = ", ".join(
-        task.get_field(name).column for name in ("ocp_task_id", "status", "parent_subtask_id")
+        column_of(UpgradeTask, name) for name in ("ocp_task_id", "status", "parent_subtask_id")
     )
     return (
-        f"SELECT {upgrade}, {columns} FROM {task.db_table} "  # noqa: S608 - names from the model
-        f"WHERE {upgrade} IN ({', '.join(['%s'] * count)}) AND {task.get_field('is_parent').column} = %s"
+        f"SELECT {upgrade}, {columns} FROM {UpgradeTask._meta.db_table} "  # noqa: S608 - names from the model
+        f"WHERE {upgrade} IN ({', '.join(['%s'] * count)}) AND {column_of(UpgradeTask, 'is_parent')} = %s"
     )
 
 

@@ -111,7 +111,7 @@ def build(
     changes: dict[int, list[Change]] = {s.ocp_subtask_id: [] for s in steps}
     for at, subtask_id, data in events:
         status = (data or {}).get("status") if isinstance(data, Mapping) else None
-        if subtask_id in known and isinstance(status, str) and status:
+        if subtask_id is not None and subtask_id in known and isinstance(status, str) and status:
             changes[subtask_id].append(Change(at, status, str(data.get("operation") or "")))
     times = [c.at for found in changes.values() for c in found]
     times += [t for s in steps for t in (s.started_at, s.finished_at) if t is not None]

@@ -36,7 +36,7 @@ def store_tasks(
 ) -> list[str]:
     """Upsert the task rows and steps; append an event for every step status change. Returns what
     had to be adjusted to store it (empty when OCP's values fit). Raises storable.Unstorable."""
-    adjust, seen = Adjustments(), set()
+    adjust, seen = Adjustments(), set[int]()
     parent = unique_subtasks(parent, adjust, seen)
     children = [(unique_subtasks(child, adjust, seen), wait_id) for child, wait_id in children]
     known = {t.ocp_task_id: t for t in UpgradeTask.objects.filter(upgrade_id=upgrade_id)}

@@ -351,7 +351,10 @@ def find_created_task(client, upgrade: Upgrade) -> TaskInstance | None:
     """The OCP upgrade task an earlier attempt created, if there is one: an unclaimed upgrade task
     on the cluster (or a member of its pair, where OCP may have put it) started after the attempt."""
     taken = set(Upgrade.objects.filter(ocp_task_id__isnull=False).values_list("ocp_task_id", flat=True))
-    since = upgrade.submit_attempted_at - ADOPT_CLOCK_SKEW
+    attempted = upgrade.submit_attempted_at
+    if attempted is None:  # no earlier attempt (callers check first), so nothing it created
+        return None
+    since = attempted - ADOPT_CLOCK_SKEW
     cluster_ids = [upgrade.cluster.ocp_id, *(c.ocp_id for c in upgrade.also_upgrades.all())]
     for cluster_id in cluster_ids:
         for summary in client.list_tasks(

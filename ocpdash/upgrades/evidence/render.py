@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from ocpdash.upgrades.evidence import JSON_ELEMENT_ID, SHA_META, Pack
-from ocpdash.upgrades.evidence.svg import GLYPHS, dag_sections, gantt_figures, parse, status_class
+from ocpdash.upgrades.evidence.svg import GLYPHS, dag_sections, gantt_figures, status_class
 
 TEMPLATE = "evidence/pack.html"
 
@@ -57,7 +57,7 @@ def render(pack: Pack, *, exported_by: str, exported_at: datetime) -> str:
 
 def clock(moment: str | None) -> str:
     """'2026-03-07 01:02:03' (UTC, as the pack says at its top); empty for none."""
-    return parse(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    return datetime.fromisoformat(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 def duration(seconds: float | None) -> str:

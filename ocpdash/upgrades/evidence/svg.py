@@ -173,7 +173,7 @@ def parse(moment: str | None) -> datetime | None:
 
 
 def _clock(moment: str) -> str:
-    return parse(moment).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromisoformat(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
@@ -209,9 +209,9 @@ def gantt_figures(data: dict) -> list[str]:
 
 def _bar(step: dict, as_of: datetime | None) -> Bar:
     start, end = parse(step["started_at"]), parse(step["finished_at"])
-    open_end = start is not None and end is None
-    if open_end:
-        end = max(as_of or start, start)
+    open_end = False
+    if start is not None and end is None:
+        open_end, end = True, max(as_of or start, start)
     status = step["display_status"]
     title = f"{step['name']} — {status} (#{step['subtask_id']})"
     if start:
@@ -225,9 +225,10 @@ def _bar(step: dict, as_of: datetime | None) -> Bar:
 
 def _earlier_runs(step: dict, last_start: datetime | None) -> list[tuple[datetime, datetime]]:
     """Runs before the last one, from the step's recorded changes (RUNNING → anything)."""
-    spans, began = [], None
+    spans: list[tuple[datetime, datetime]] = []
+    began: datetime | None = None
     for change in step["changes"]:
-        at = parse(change["at"])
+        at = datetime.fromisoformat(change["at"])
         if change["status"] == "RUNNING":
             began = began or at
         elif began is not None:
@@ -268,7 +269,7 @@ def _gantt_figure(rows: list[Bar], scale: Scale) -> str:
         parts.append(f'<text x="{PAD}" y="{y + 12}">{esc(bar.label)}</text>')
         for a, b in bar.spans:
             parts.append(_rect("earlier", scale.x(a), scale.x(b), y))
-        if bar.start is not None:
+        if bar.start is not None and bar.end is not None:  # a bar that started has an end (open: as of now)
             x1, x2 = scale.x(bar.start), scale.x(bar.end)
             parts.append(_rect("bar open" if bar.open_end else "bar", x1, x2, y))
             if bar.runs > 1:
