@@ -58,8 +58,9 @@ UPGRADING_STATES = (
     State.RUNNING,
 )
 FAILING_STATES = (State.FAILED, State.NEEDS_ATTENTION)
-# OCP could not be asked: a unit waits for it rather than failing (never failed by a blip).
-UNREACHABLE_KEYS = ("ocp_reachable",)
+# Pre-check failures a unit waits out rather than fails for: OCP could not be asked (never failed by a
+# blip), or an operator's OCP task still runs on a member (OCP refuses an upgrade until it ends).
+WAIT_KEYS = ("ocp_reachable", "no_running_task")
 
 
 def record(rollout_id: int, kind: str, message: str, *, actor=None, **data) -> None:
@@ -309,14 +310,23 @@ def resume(user, rollout: Rollout, *, reason: str = "") -> str:
             message = _("Resumed by %(user)s.") % {"user": user.get_username()}
         elif current.state == RolloutState.HALTED:
             back = RolloutState.RUNNING
-            failed = list(
-                RolloutUnit.objects.filter(rollout=current, state=UnitState.FAILED, failure_accepted=False)
+            failed = RolloutUnit.objects.filter(
+                rollout=current, state=UnitState.FAILED, failure_accepted=False
             )
-            RolloutUnit.objects.filter(pk__in=[u.pk for u in failed]).update(failure_accepted=True)
+            # A unit that failed before its upgrade was made (its pre-check at start) is tried again;
+            # one whose upgrade failed, or that failed its soak, is accepted as it is.
+            retried = list(failed.filter(upgrade__isnull=True, soak_fault=""))
+            accepted = list(failed.exclude(pk__in=[u.pk for u in retried]))
+            RolloutUnit.objects.filter(pk__in=[u.pk for u in retried]).update(
+                state=UnitState.PENDING, note="", finished_at=None
+            )
+            RolloutUnit.objects.filter(pk__in=[u.pk for u in accepted]).update(failure_accepted=True)
             message = _("Resumed by %(user)s after the halt.") % {"user": user.get_username()}
-            if failed:
+            if retried:
+                message += " " + _("Tried again: %(units)s.") % {"units": ", ".join(str(u) for u in retried)}
+            if accepted:
                 message += " " + _("Still failed and accepted: %(units)s.") % {
-                    "units": ", ".join(str(u) for u in failed)
+                    "units": ", ".join(str(u) for u in accepted)
                 }
         else:
             raise OperationRefused(
@@ -620,7 +630,7 @@ def _start_unit(rollout: Rollout, unit: RolloutUnit, now) -> bool:
         return False
     except PrecheckFailed as exc:
         failures = exc.report.failures
-        if failures and all(c.key in UNREACHABLE_KEYS for c in failures):
+        if failures and all(c.key.split(":")[0] in WAIT_KEYS for c in failures):
             _note_unit(unit, _("Waiting for OCP: %(why)s") % {"why": failures[0].message})
             return False
         _fail_unit(unit, _("Its pre-check failed: %(why)s") % {"why": " ".join(c.message for c in failures)})

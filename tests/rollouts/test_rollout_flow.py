@@ -234,3 +234,38 @@ def test_a_wave_waits_for_its_clusters_maintenance_windows(make_fleet, operator)
     assert Upgrade.objects.get(pk=free.upgrade_id).state == State.QUEUED  # no window: starts now
     finish(free)
     assert flow.reconcile(rollout.pk).state == RolloutState.RUNNING  # the wave is not done yet
+
+
+def test_a_unit_whose_pre_check_fails_at_its_start_halts_and_is_tried_again_on_resume(
+    make_fleet, operator, simulator
+):
+    fleet = make_fleet(x86=2)
+    rollout = flow.create(
+        operator, name="r", clusters=fleet.clusters, packages=fleet.packages,
+        strategy=Strategy(wave_size=1, max_parallel=1),
+    )  # fmt: skip
+    simulator.set_cluster_status(fleet.x86[0].ocp_id, "STOPPED")  # after planning, before its start
+    flow.reconcile(rollout.pk)
+    halted = flow.reconcile(rollout.pk)
+    first = units(rollout)[0]
+    assert (
+        halted.state == RolloutState.HALTED and first.state == UnitState.FAILED and first.upgrade_id is None
+    )
+    assert "STOPPED" in first.note
+    simulator.set_cluster_status(fleet.x86[0].ocp_id, "RUNNING")  # the operator starts it again
+    assert "Tried again" in flow.resume(operator, rollout)
+    assert flow.reconcile(rollout.pk).started == [first.pk]
+
+
+def test_ocp_unreachable_at_a_start_waits_and_fails_nothing(make_fleet, operator, simulator):
+    fleet = make_fleet(x86=1)
+    rollout = flow.create(
+        operator, name="u", clusters=fleet.clusters, packages=fleet.packages, strategy=Strategy()
+    )
+    simulator.faults(http_error={"status": 503, "rate": 1.0, "count": 50})
+    assert flow.reconcile(rollout.pk).started == []
+    unit = units(rollout)[0]
+    assert unit.state == UnitState.PENDING and "Waiting for OCP" in unit.note
+    simulator.clear_faults()
+    assert flow.reconcile(rollout.pk).started == [unit.pk]
+    assert flow.reconcile(rollout.pk).state == RolloutState.RUNNING
