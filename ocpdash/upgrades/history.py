@@ -10,7 +10,7 @@ from django.utils import timezone
 from ocpdash.upgrades.models import State, Upgrade
 from ocpdash.upgrades.params import parse_day, parse_id
 
-FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q", "reviewed")
+FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q", "reviewed", "rollout")
 
 
 def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
@@ -20,6 +20,8 @@ def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
         qs = qs.filter(cluster_id=cluster_id)
     if site_id := parse_id(params.get("site")):
         qs = qs.filter(cluster__site_id=site_id)
+    if rollout_id := parse_id(params.get("rollout")):
+        qs = qs.filter(rollout_unit__rollout_id=rollout_id)  # the upgrades of a fleet rollout's units
     if (state := params.get("state")) in State.values:
         qs = qs.filter(state=state)
     if user := (params.get("user") or "").strip():
