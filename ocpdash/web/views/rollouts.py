@@ -234,6 +234,12 @@ def page_context(request, rollout: Rollout) -> dict:
     events = list(rollout.events.select_related("actor").order_by("-created_at", "-id")[:EVENTS_SHOWN])
     soak_left = rollout.soak_until - now if rollout.soak_until and rollout.soak_until > now else None
     live = following(rollout, units)
+    may_operate = user.has_perm(flow.OPERATE_PERMISSION)
+    may_approve = (
+        user.has_perm(flow.APPROVE_PERMISSION)
+        and user.pk != rollout.created_by_id
+        and rollout.state == RolloutState.AWAITING_APPROVAL
+    )
     return {
         "rollout": rollout,
         "symbol": symbol,
@@ -244,19 +250,20 @@ def page_context(request, rollout: Rollout) -> dict:
         "upgraded": sum(u.state == UnitState.UPGRADED for u in units),
         "failed": sum(u.state == UnitState.FAILED for u in units),
         "total": len(units),
-        "current_wave_name": rolloutview.wave_name(rollout.current_wave) if rollout.current_wave >= 0 else "",
+        "current_wave_name": rolloutview.wave_name(rollout.current_wave)
+        if rollout.current_wave >= 0 and rollout.state not in ENDED_STATES
+        else "",
         "expected": expected_end(rollout, units, now),
         "soak_left": soak_left,
         "events": events[::-1],
         "approvals": list(rollout.approvals.select_related("user")),
         "left_out": rollout.plan.get("left_out", []),
-        "may_operate": user.has_perm(flow.OPERATE_PERMISSION),
-        "may_approve": user.has_perm(flow.APPROVE_PERMISSION)
-        and user.pk != rollout.created_by_id
-        and rollout.state == RolloutState.AWAITING_APPROVAL,
+        "may_operate": may_operate,
+        "may_approve": may_approve,
         "may_pause": rollout.state in PAUSABLE,
         "may_resume": rollout.state in RESUMABLE,
         "may_abort": rollout.state not in ENDED_STATES,
+        "has_actions": may_approve or (may_operate and rollout.state not in ENDED_STATES),
         "live": live,
         "poll_url": reverse("rollout_poll", args=[rollout.pk])
         + "?"
