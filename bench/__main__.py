@@ -76,23 +76,12 @@ LIMITS = {
     ),
 }
 LIMITS["4b"] = "As for 4: " + LIMITS["4"]
-LIMITS["13a"] = (
-    "The reconciler reads every unit of the rollout as full model instances twice per pass, whatever "
-    "changed: ocpdash/rollouts/flow.py _refresh_units loads all 200 units with select_related('upgrade', "
-    "'cluster') (three wide rows each), and _advance loads all 200 again "
-    "with select_related('cluster'), which it does not use. cProfile of 10 unchanged reconciles at 200 "
-    "units (2026-11-28, a loaded machine): 2.2 s in all, 95 % of it in QuerySet iteration (1,000 model "
-    "instances and 2,400 json.loads per pass): _refresh_units 1.47 s, _advance 0.58 s; the 8 queries "
-    "themselves 0.05 s. Loading only the columns the pass reads (unit state, note, soak_fault, wave, "
-    "failure_accepted, upgrade_id; the upgrade's state and start_note; the cluster's version) once, and "
-    "handing that list to _advance, is the fix; it is the lead's code (ocpdash/rollouts), not changed here."
-)
 LIMITS["13b"] = (
     "Each unit started is an ordinary upgrade created through ocpdash.upgrades.submission.submit_upgrade "
     "(about 30 SQL queries a unit; from reading the code: the cluster and package read again by _start_unit, the change-window "
     "lookup, the pre-check's reads, the upgrade with its events, the bind under the rollout's row lock "
     "with a COUNT of busy units and the rollout event), one transaction per unit on SQLite. The "
-    "measured time is wall time on a machine shared with other work (load average in 13a's note), so it "
+    "measured time is wall time on a machine shared with other work (load average about 6 on 2 cores), so it "
     "also holds waits for the CPU; a --quick run minutes before took 26-50 ms per unit for the same passes."
 )
 
