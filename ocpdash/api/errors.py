@@ -14,11 +14,12 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from ocpdash.core.phrases import translated
 from ocpdash.upgrades.errors import UpgradeError
 
 
 def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
-    return {"code": code, "message": message, "fields": fields or {}, **extra}
+    return {"code": code, "message": translated(message), "fields": fields or {}, **extra}
 
 
 def exception_handler(exc, context) -> Response | None:

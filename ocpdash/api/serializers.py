@@ -352,6 +352,7 @@ class StepSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_name", read_only=True)
+    message = serializers.CharField(source="text", read_only=True)  # in the Accept-Language
 
     class Meta:
         model = UpgradeEvent

@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from ocpdash.changes import plan as plans
 from ocpdash.changes import policy, timing, windows
 from ocpdash.changes.models import Approval
+from ocpdash.core.phrases import joined, phrase
 from ocpdash.upgrades import enqueue, events
 from ocpdash.upgrades.errors import NotAllowed, OcpUnavailable, OperationRefused
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, WAITING_STATES, State, Upgrade, UpgradeEvent
@@ -126,23 +127,23 @@ def arrange(
     eta = timing.plan_estimate(cluster, [s.version for s in report.path], report.options.upgrade_mode)
     plan[plans.DETAILS]["eta"] = eta.as_dict()
     if need.approvals and not approved_with:
-        count = f"{need.approvals} approval{'s' if need.approvals > 1 else ''}"
+        count = phrase("%(n)s approvals", n=need.approvals) if need.approvals > 1 else phrase("1 approval")
         return Arrangement(
             State.AWAITING_APPROVAL, plan, digest, need, None,
-            f"It waits for {count} by approvers other than the requester ({need.because}); "
-            f"it then starts {start.describe()}.",
+            phrase("It waits for %(count)s by approvers other than the requester (%(because)s); it then "
+                   "starts %(start)s.", count=count, because=need.because, start=start.describe()),
         )  # fmt: skip
     decision = _decide(cluster, members, report.path, report.options.upgrade_mode, start, now, None)
     if decision.start:
         return Arrangement(State.QUEUED, plan, digest, need, decision, approved_with)
-    sentence = f"Scheduled: {decision.note}"
+    sentence = phrase("Scheduled: %(note)s", note=decision.note)
     return Arrangement(
         State.SCHEDULED,
         plan,
         digest,
         need,
         decision,
-        f"{approved_with} {sentence}" if approved_with else sentence,
+        joined(approved_with, sentence),
     )
 
 
@@ -268,29 +269,37 @@ def _plan_changed(upgrade: Upgrade, check: Recheck, actor=None) -> str:
             state=State.AWAITING_APPROVAL, planned_start=None, start_note=""
         )
         message = (
-            f"The plan changed: {why}. "
-            + (f"{voided} approval(s) are void; " if voided else "")
-            + "it waits for approval of the new plan."
+            phrase(
+                "The plan changed: %(why)s. %(count)s approval(s) are void; it waits for approval of the "
+                "new plan.",
+                why=why,
+                count=voided,
+            )
+            if voided
+            else phrase("The plan changed: %(why)s. It waits for approval of the new plan.", why=why)
         )
         events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, actor=actor, plan_digest=check.digest)
         notify("approval_requested", upgrade.pk, actor=actor, reason=message)
         return "awaiting_approval"
     if check.ok:
         Upgrade.objects.filter(pk=upgrade.pk).update(planned_start=now, start_note="")
-        message = f"The plan changed: {why}. No approval is needed, so it goes on with the new plan."
+        message = phrase(
+            "The plan changed: %(why)s. No approval is needed, so it goes on with the new plan.", why=why
+        )
         events.record(upgrade.pk, UpgradeEvent.Kind.INFO, message, actor=actor, plan_digest=check.digest)
         transaction.on_commit(lambda: enqueue.send(START, upgrade.pk), robust=True)
         return "replanned"
-    note = (
-        f"Held: the pre-check fails now ({'; '.join(check.failures)}). "
-        f"ocpdash checks again every {_minutes(RETRY_HELD)}."
+    note = phrase(
+        "Held: the pre-check fails now (%(failures)s). ocpdash checks again every %(minutes)s.",
+        failures="; ".join(check.failures),
+        minutes=_minutes(RETRY_HELD),
     )
     _hold(upgrade, note, now + RETRY_HELD)
     return "held"
 
 
 def _minutes(delta: timedelta) -> str:
-    return f"{int(delta.total_seconds() // 60)} minutes"
+    return phrase("%(n)s minutes", n=int(delta.total_seconds() // 60))
 
 
 def _hold(upgrade: Upgrade, note: str, until: datetime | None, *, decision=None) -> None:
@@ -322,12 +331,14 @@ def may_recheck(user) -> bool:
 def recheck(user, upgrade: Upgrade, *, deadline_seconds: float | None = None) -> str:
     """An operator's or approver's "check the plan again": the plan re-frozen from OCP now."""
     if not may_recheck(user):
-        raise NotAllowed("You are not allowed to re-check upgrade plans.")
+        raise NotAllowed(phrase("You are not allowed to re-check upgrade plans."))
     if upgrade.state not in WAITING_STATES:
-        raise OperationRefused("Only a plan waiting for approval or its start can be checked again.")
+        raise OperationRefused(phrase("Only a plan waiting for approval or its start can be checked again."))
     check = recheck_plan(upgrade, deadline_seconds=deadline_seconds)
     if check.unreachable:
-        raise OcpUnavailable(f"OCP could not be reached to check the plan: {check.unreachable}")
+        raise OcpUnavailable(
+            phrase("OCP could not be reached to check the plan: %(error)s", error=check.unreachable)
+        )
     with transaction.atomic():
         current = (
             Upgrade.objects.select_for_update()
@@ -335,13 +346,13 @@ def recheck(user, upgrade: Upgrade, *, deadline_seconds: float | None = None) ->
             .first()
         )
         if current is None:
-            raise OperationRefused("The upgrade changed meanwhile; reload the page.")
+            raise OperationRefused(phrase("The upgrade changed meanwhile; reload the page."))
         if check.digest == current.plan_digest:
-            message = "The plan was checked again with OCP: unchanged."
+            message = phrase("The plan was checked again with OCP: unchanged.")
             events.record(upgrade.pk, UpgradeEvent.Kind.INFO, message, actor=user)
             return message
         _plan_changed(current, check, actor=user)
-    return "The plan changed; see the upgrade's events."
+    return phrase("The plan changed; see the upgrade's events.")
 
 
 # --- Approvals -------------------------------------------------------------------------------
@@ -449,9 +460,16 @@ def _record_approval(user, upgrade: Upgrade, comment: str) -> str:
     )
     given = _valid_approvers(upgrade)
     name = user.get_username()
-    said = f"Approved by {name}" + (f": {comment}" if comment else "") + "."
+    said = (
+        phrase("Approved by %(user)s: %(comment)s.", user=name, comment=comment)
+        if comment
+        else phrase("Approved by %(user)s.", user=name)
+    )
     if len(given) < upgrade.approvals_required:
-        said += f" {len(given)} of {upgrade.approvals_required} approvals."
+        count = phrase(
+            "%(given)s of %(needed)s approvals.", given=len(given), needed=upgrade.approvals_required
+        )
+        said = joined(said, count)
         events.record(upgrade.pk, UpgradeEvent.Kind.OPERATION, said, actor=user, operation="approve",
                       plan_digest=upgrade.plan_digest, comment=comment)  # fmt: skip
         notify("approved", upgrade.pk, actor=user, comment=comment, complete=False)
@@ -459,7 +477,12 @@ def _record_approval(user, upgrade: Upgrade, comment: str) -> str:
     Upgrade.objects.filter(pk=upgrade.pk).update(
         state=State.SCHEDULED, planned_start=timezone.now(), start_note=""
     )
-    said += f" Approved ({', '.join(given)}); it starts {start_of(upgrade).describe()}."
+    approved = phrase(
+        "Approved (%(approvers)s); it starts %(start)s.",
+        approvers=", ".join(given),
+        start=start_of(upgrade).describe(),
+    )
+    said = joined(said, approved)
     events.record(upgrade.pk, UpgradeEvent.Kind.STATE, said, actor=user, operation="approve",
                   plan_digest=upgrade.plan_digest, comment=comment, approvers=given)  # fmt: skip
     notify("approved", upgrade.pk, actor=user, comment=comment, complete=True)
@@ -472,11 +495,11 @@ def decline(user, upgrade: Upgrade, *, comment: str) -> str:
     _check_approver(user, upgrade, "decline")
     _check_comment(comment)
     if not (comment or "").strip():
-        raise OperationRefused("Say why you decline it: the requester reads it.")
+        raise OperationRefused(phrase("Say why you decline it: the requester reads it."))
     with transaction.atomic():
         current = Upgrade.objects.select_for_update().filter(pk=upgrade.pk, state__in=WAITING_STATES).first()
         if current is None:
-            raise OperationRefused("Only an upgrade awaiting approval or its start can be declined.")
+            raise OperationRefused(phrase("Only an upgrade awaiting approval or its start can be declined."))
         Approval.objects.create(
             upgrade=current, user=user, decision=Approval.Decision.DECLINED,
             comment=comment, plan_digest=current.plan_digest,
@@ -484,7 +507,7 @@ def decline(user, upgrade: Upgrade, *, comment: str) -> str:
         Upgrade.objects.filter(pk=upgrade.pk).update(
             state=State.DECLINED, finished_at=timezone.now(), planned_start=None
         )
-        said = f"Declined by {user.get_username()}: {comment}"
+        said = phrase("Declined by %(user)s: %(comment)s", user=user.get_username(), comment=comment)
         events.record(
             upgrade.pk, UpgradeEvent.Kind.STATE, said, actor=user, operation="decline", comment=comment
         )
@@ -512,7 +535,11 @@ def _policy_tightened(upgrade: Upgrade, members, actor=None) -> bool:
     Upgrade.objects.filter(pk=upgrade.pk).update(
         state=State.AWAITING_APPROVAL, planned_start=None, start_note=""
     )
-    message = f"The approval policy now asks for {need.because}; {len(given)} given. It waits for approval."
+    message = phrase(
+        "The approval policy now asks for %(because)s; %(given)s given. It waits for approval.",
+        because=need.because,
+        given=len(given),
+    )
     events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, actor=actor)
     notify("approval_requested", upgrade.pk, actor=actor, reason=message)
     return True
@@ -563,9 +590,11 @@ def try_start(upgrade_id: int, now: datetime | None = None) -> str:
     if check.unreachable:
         _hold(
             upgrade,
-            f"Due, but OCP could not be reached to confirm the plan ({check.unreachable}); "
-            "ocpdash tries again "
-            "every minute. It is not failed: it starts when OCP answers and the plan is unchanged.",
+            phrase(
+                "Due, but OCP could not be reached to confirm the plan (%(error)s); ocpdash tries again "
+                "every minute. It is not failed: it starts when OCP answers and the plan is unchanged.",
+                error=check.unreachable,
+            ),
             now + RETRY_UNREACHABLE,
         )
         return "waiting"
@@ -582,7 +611,9 @@ def try_start(upgrade_id: int, now: datetime | None = None) -> str:
         if _policy_tightened(current, members):
             return "awaiting_approval"
         Upgrade.objects.filter(pk=upgrade.pk).update(state=State.QUEUED, planned_start=None, start_note="")
-        message = f"Started by ocpdash: {decision.note} The plan was checked with OCP and is unchanged."
+        message = phrase(
+            "Started by ocpdash: %(note)s The plan was checked with OCP and is unchanged.", note=decision.note
+        )
         events.record(
             upgrade.pk,
             UpgradeEvent.Kind.STATE,

@@ -5,7 +5,8 @@ Python 3.11 and make, so polib (pinned in requirements.txt) writes the .mo files
 are build output (git-ignored): `make run` and `make test` call `manage.py compile_catalogues` first.
 A fuzzy or empty entry is left out of the .mo, as msgfmt does, so the English text shows instead.
 
-Extracting strings still uses Django's makemessages (which needs xgettext) on a developer's machine:
+Extracting strings still uses makemessages (which needs xgettext) on a developer's machine; ocpdash's own
+makemessages (ocpdash/core/management/commands) also extracts ocpdash.core.phrases.phrase(...):
     python manage.py makemessages -l zh_Hans --no-obsolete --add-location file
 """
 

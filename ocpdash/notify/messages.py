@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ocpdash.core.phrases import Phrase, render
 from ocpdash.notify.models import OUTCOME_OF_STATE, EventKind, Outcome
 
 # The context keys the domain may pass to notify() (others are kept, as text, for webhooks only).
@@ -64,7 +65,10 @@ def clean_context(context: dict) -> dict[str, str]:
 
 
 def upgrade_facts(upgrade, kind: str, actor, context: dict, clusters) -> dict:
-    """The snapshot a delivery keeps (``upgrade`` with its cluster and site loaded)."""
+    """The snapshot a delivery keeps (``upgrade`` with its cluster and site loaded). A context value
+    written as a phrase (ocpdash.core.phrases) is kept in English and as its phrase, which the message
+    is composed from in the channel's language."""
+    spoken = {key: value.spec for key, value in context.items() if isinstance(value, Phrase) and value}
     context = clean_context(context)
     if kind == EventKind.FINISHED and "outcome" not in context:
         context["outcome"] = OUTCOME_OF_STATE.get(upgrade.state, upgrade.state)
@@ -80,6 +84,7 @@ def upgrade_facts(upgrade, kind: str, actor, context: dict, clusters) -> dict:
         "actor": actor_name(actor),
         "occurred_at": timezone.now().isoformat(),
         "context": context,
+        **({"phrases": spoken} if spoken else {}),
     }
 
 
@@ -123,7 +128,9 @@ def _state_label(value: str) -> str:
 
 
 def compose(kind: str, facts: dict) -> Message:
-    context = facts.get("context", {})
+    context = dict(facts.get("context", {}))
+    for key, spec in facts.get("phrases", {}).items():
+        context[key] = render(spec, context.get(key, ""))[:CONTEXT_VALUE_MAX]
     if kind == EventKind.TEST:
         fields = (
             (_("Subscription"), facts.get("subscription", "")),

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ocpdash.core.phrases import phrase
 from ocpdash.ocp import Subtask, TaskInstance
 from ocpdash.ocp.types import (
     PENDING,
@@ -133,15 +134,32 @@ def _context_fits(task: TaskInstance, cluster_id: int, binaries: list[str]) -> b
 def _adopted(task: TaskInstance, cluster_id, step: SubmitStep, binaries: list[str], steps: int) -> Adopted:
     binary = task.context.string_map.get("upgrade_version") or binary_for(step.index, binaries, steps)
     started = task.start_time.isoformat() if task.start_time else "?"
-    window = f"{step.submit.start_time:%H:%M:%S}–" + (
-        f"{step.submit.finish_time:%H:%M:%S}" if step.submit.finish_time else "now"
-    )
+    facts = {
+        "id": task.id,
+        "name": task.name,
+        "cluster": cluster_id,
+        "started": started,
+        "step": SUBMIT_CHILD,
+        "submit": step.submit.id,
+        "from": f"{step.submit.start_time:%H:%M:%S}",
+        "to": f"{step.submit.finish_time:%H:%M:%S}" if step.submit.finish_time else phrase("now"),
+        "type": task.type or phrase("not given"),
+        "version": binary,
+    }
     why = (
-        f"Following child task #{task.id} '{task.name}' on OCP cluster {cluster_id}: "
-        f"it started at {started}, while step '{SUBMIT_CHILD}' #{step.submit.id} ran ({window}); "
-        f"type {task.type or 'not given'}; no other upgrade follows it"
-        + (f"; its context names version {binary}" if task.context.string_map.get("upgrade_version") else "")
-        + "."
+        phrase(
+            "Following child task #%(id)s '%(name)s' on OCP cluster %(cluster)s: it started at %(started)s, "
+            "while step '%(step)s' #%(submit)s ran (%(from)s–%(to)s); type %(type)s; no other upgrade "
+            "follows it; its context names version %(version)s.",
+            **facts,
+        )
+        if task.context.string_map.get("upgrade_version")
+        else phrase(
+            "Following child task #%(id)s '%(name)s' on OCP cluster %(cluster)s: it started at %(started)s, "
+            "while step '%(step)s' #%(submit)s ran (%(from)s–%(to)s); type %(type)s; no other upgrade "
+            "follows it.",
+            **facts,
+        )
     )
     return Adopted(task, step.wait_id, binary, cluster_id, task.type or "", why)
 

@@ -3,16 +3,22 @@ from __future__ import annotations
 from django.db.models import F
 from django.db.models.functions import Now
 
+from ocpdash.core.phrases import Phrase
 from ocpdash.upgrades.models import Upgrade, UpgradeEvent
 
 
 def record(upgrade_id: int, kind: str, message: str, *, actor=None, subtask_id=None, **data) -> UpgradeEvent:
     """Append an event and mark the upgrade changed, so watching pages pick it up. Its time is the
-    database's (as the leases'): workers on hosts whose clocks differ still write one ordered timeline."""
+    database's (as the leases'): workers on hosts whose clocks differ still write one ordered timeline.
+    A ``message`` written with ocpdash.core.phrases.phrase keeps its msgid and parameters in
+    ``data["phrase"]``, so each reader sees it in their language (UpgradeEvent.text); ``message``
+    holds the English text."""
+    if isinstance(message, Phrase):
+        data["phrase"] = message.spec
     event = UpgradeEvent.objects.create(
         upgrade_id=upgrade_id,
         kind=kind,
-        message=message,
+        message=str(message),
         actor=actor,
         ocp_subtask_id=subtask_id,
         data=data,

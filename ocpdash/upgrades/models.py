@@ -46,6 +46,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ocpdash.core import phrases
+
 
 class State(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -363,6 +365,13 @@ class UpgradeEvent(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The message in the active language: an event written as a phrase (ocpdash.core.phrases) is
+        translated; an older one, or one holding only OCP's words, reads as it was written."""
+        spec = (self.data or {}).get("phrase")
+        return phrases.render(spec, self.message) if spec else self.message
 
     @property
     def actor_name(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from ocpdash.core.phrases import joined, known, phrase
 from ocpdash.ocp import OcpError, OcpRefused
 from ocpdash.upgrades import events, lease
 from ocpdash.upgrades.errors import NotAllowed, OcpUnavailable, OperationRefused
@@ -74,7 +75,13 @@ def operate_task(user, upgrade: Upgrade, operation: str, *, reason: str = "") ->
         return cancel(user, upgrade, reason)
     if operation == "resubmit":
         return _resubmit(user, upgrade, reason)
-    _intent(user, upgrade, operation, reason, f"{LABELS[operation]} of the OCP task")
+    _intent(
+        user,
+        upgrade,
+        operation,
+        reason,
+        phrase("%(operation)s of the OCP task", operation=known(LABELS[operation])),
+    )
     with upgrade.cluster.site.client(max_retries=0) as client:
         if operation == "retry":
             _retry_failed_tasks(client, upgrade, user)
@@ -82,9 +89,10 @@ def operate_task(user, upgrade: Upgrade, operation: str, *, reason: str = "") ->
             task_id = upgrade.ocp_task_id
             assert task_id is not None  # task_operations offers a rollback only of an upgrade's task
             _call(lambda: client.rollback_task(task_id), upgrade, user)
-    return _done(
-        user, upgrade, operation, reason, f"OCP accepted the {LABELS[operation].lower()} of its task."
+    accepted = phrase(
+        "OCP accepted the %(operation)s of its task.", operation=known(LABELS[operation].lower())
     )
+    return _done(user, upgrade, operation, reason, accepted)
 
 
 def _retry_failed_tasks(client, upgrade: Upgrade, user) -> None:
@@ -99,14 +107,18 @@ def _retry_failed_tasks(client, upgrade: Upgrade, user) -> None:
 
 def operate_step(user, upgrade: Upgrade, step: UpgradeStep, operation: str, *, reason: str = "") -> str:
     _check(user, operation, step_operations(upgrade, step), f"step '{step.name}'", upgrade)
-    what = f"{LABELS[operation]} of step '{step.name}'"
+    what = phrase("%(operation)s of step '%(step)s'", operation=known(LABELS[operation]), step=step.name)
     _intent(user, upgrade, operation, reason, what, subtask_id=step.ocp_subtask_id)
     with upgrade.cluster.site.client(max_retries=0) as client:
         call = {"retry": client.retry_subtask, "skip": client.skip_subtask, "cancel": client.cancel_subtask}[
             operation
         ]
         _call(lambda: call(step.ocp_task_id, step.ocp_subtask_id), upgrade, user)
-    message = f"OCP accepted the {what[0].lower()}{what[1:]}."
+    message = phrase(
+        "OCP accepted the %(operation)s of step '%(step)s'.",
+        operation=known(LABELS[operation].lower()),
+        step=step.name,
+    )
     return _done(user, upgrade, operation, reason, message, subtask_id=step.ocp_subtask_id)
 
 
@@ -126,7 +138,7 @@ def _intent(user, upgrade: Upgrade, operation: str, reason: str, what: str, subt
     events.record(
         upgrade.pk,
         UpgradeEvent.Kind.OPERATION,
-        f"{what} requested by {user.get_username()}." + (f" Reason: {reason}" if reason else ""),
+        _with_reason(phrase("%(what)s requested by %(user)s.", what=what, user=user.get_username()), reason),
         actor=user,
         subtask_id=subtask_id,
         operation=operation,
@@ -134,17 +146,21 @@ def _intent(user, upgrade: Upgrade, operation: str, reason: str, what: str, subt
     )
 
 
+def _with_reason(message: str, reason: str) -> str:
+    return joined(message, phrase("Reason: %(reason)s", reason=reason) if reason else "")
+
+
 def _call(fn, upgrade: Upgrade, user):
     try:
         return fn()
     except OcpRefused as exc:
-        message = f"OCP refused: {exc.ocp_message or exc.message}"
+        message = phrase("OCP refused: %(error)s", error=exc.ocp_message or exc.message)
         events.record(
             upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user, **events.trace(exc.trace_id)
         )
         raise OperationRefused(message)
     except OcpError as exc:
-        message = f"Nothing was changed; OCP could not be reached: {exc.message}"
+        message = phrase("Nothing was changed; OCP could not be reached: %(error)s", error=exc.message)
         events.record(upgrade.pk, UpgradeEvent.Kind.ERROR, message, actor=user, **events.trace(exc.trace_id))
         raise OcpUnavailable(message)
 
@@ -190,17 +206,19 @@ def cancel(user, upgrade: Upgrade, reason: str = "") -> str:
             .update(state=State.CANCELLED, finished_at=now, cancel_requested=True, ocp_fault="")
         )
         if not done and not free.update(cancel_requested=True, state=State.SUBMITTING):
-            raise OperationRefused("Only an upgrade OCP has not started can be cancelled.")
+            raise OperationRefused(phrase("Only an upgrade OCP has not started can be cancelled."))
         message = (
-            "Upgrade cancelled; nothing had been sent to OCP."
+            phrase("Upgrade cancelled; nothing had been sent to OCP.")
             if done
-            else "Cancel requested: ocpdash looks in OCP for a task from an earlier attempt first, and "
-            "follows it instead if OCP had already started the upgrade."
+            else phrase(
+                "Cancel requested: ocpdash looks in OCP for a task from an earlier attempt first, and "
+                "follows it instead if OCP had already started the upgrade."
+            )
         )
         events.record(
             upgrade.pk,
             UpgradeEvent.Kind.STATE if done else UpgradeEvent.Kind.OPERATION,
-            message + (f" Reason: {reason}" if reason else ""),
+            _with_reason(message, reason),
             actor=user,
             operation="cancel",
             reason=reason,
@@ -220,8 +238,8 @@ def _resubmit(user, upgrade: Upgrade, reason: str) -> str:
             state=State.SUBMITTING, submit_failures=0
         )
         if not moved:
-            raise OperationRefused("Only a submission that stopped can be retried.")
-        message = "Submission retried: ocpdash tries OCP again." + (f" Reason: {reason}" if reason else "")
+            raise OperationRefused(phrase("Only a submission that stopped can be retried."))
+        message = _with_reason(phrase("Submission retried: ocpdash tries OCP again."), reason)
         events.record(upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user, operation="resubmit")
         transaction.on_commit(lambda: enqueue_submit(upgrade.pk), robust=True)
     return message
@@ -233,8 +251,8 @@ def _close(user, upgrade: Upgrade, reason: str) -> str:
             state=State.CLOSED, finished_at=lease.db_now(), next_poll_at=None
         )
         if not closed:
-            raise OperationRefused("Only a failed upgrade can be closed.")
-        message = "Upgrade closed; the OCP task is left as it is." + (f" Reason: {reason}" if reason else "")
+            raise OperationRefused(phrase("Only a failed upgrade can be closed."))
+        message = _with_reason(phrase("Upgrade closed; the OCP task is left as it is."), reason)
         events.record(
             upgrade.pk, UpgradeEvent.Kind.OPERATION, message, actor=user, operation="close", reason=reason
         )

@@ -30,6 +30,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import transaction
 
+from ocpdash.core.phrases import joined, phrase
 from ocpdash.ocp import (
     OcpAuthError,
     OcpCredentialsRefused,
@@ -97,7 +98,9 @@ def _unexpected(held: lease.Lease, exc: Exception) -> float | None:
     upgrade = Upgrade.objects.only("pk", "state", "poll_failures", "ocp_fault", "ocp_unreachable_since").get(
         pk=held.upgrade_id
     )
-    fault = f"ocpdash could not store what OCP sent ({detail}); showing the last stored state"
+    fault = phrase(
+        "ocpdash could not store what OCP sent (%(detail)s); showing the last stored state", detail=detail
+    )
     try:
         return _record_fault(upgrade, held, fault)
     except lease.LeaseLost:
@@ -134,8 +137,12 @@ def _retry_parent_if_left_failed(client, upgrade: Upgrade, held: lease.Lease, sn
         events.record(
             upgrade.pk,
             UpgradeEvent.Kind.OPERATION,
-            f"OCP left the parent task #{parent.id} failed at '{WAIT_CHILD}' although the child task it "
-            "waited for has succeeded; ocpdash retries the parent task.",
+            phrase(
+                "OCP left the parent task #%(id)s failed at '%(step)s' although the child task it "
+                "waited for has succeeded; ocpdash retries the parent task.",
+                id=parent.id,
+                step=WAIT_CHILD,
+            ),
             ocp_task_id=parent.id,
         )
     upgrade.parent_retry_key = key
@@ -145,12 +152,17 @@ def _retry_parent_if_left_failed(client, upgrade: Upgrade, held: lease.Lease, sn
         events.record(
             upgrade.pk,
             UpgradeEvent.Kind.ERROR,
-            f"Retrying the parent task #{parent.id} did not work ({exc.message}); retry the task from "
-            "this page.",
+            phrase(
+                "Retrying the parent task #%(id)s did not work (%(error)s); retry the task from this page.",
+                id=parent.id,
+                error=exc.message,
+            ),
         )
     else:
         events.record(
-            upgrade.pk, UpgradeEvent.Kind.INFO, f"OCP accepted the retry of parent task #{parent.id}."
+            upgrade.pk,
+            UpgradeEvent.Kind.INFO,
+            phrase("OCP accepted the retry of parent task #%(id)s.", id=parent.id),
         )
 
 
@@ -196,7 +208,9 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.INFO,
-                "OCP sent values ocpdash adjusted to store them: " + "; ".join(adjusted) + ".",
+                phrase(
+                    "OCP sent values ocpdash adjusted to store them: %(notes)s.", notes="; ".join(adjusted)
+                ),
             )
         state = snapshot.state(current.state)
         fields: dict[str, Any] = {
@@ -210,14 +224,16 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
             "snapshot_digest": digest,
         }
         if current.ocp_fault:
-            events.record(upgrade.pk, UpgradeEvent.Kind.INFO, "OCP answers again; following the task.")
+            events.record(
+                upgrade.pk, UpgradeEvent.Kind.INFO, phrase("OCP answers again; following the task.")
+            )
         if state != current.state:
             fields["state"] = state
             fields["finished_at"] = now if state not in POLLED_STATES else None
             fields["last_error"] = _failure_message(upgrade.pk) if state == State.FAILED else ""
-            message = f"Upgrade {State(state).label.lower()}."
+            message = _STATE_SENTENCES.get(state) or f"Upgrade {State(state).label.lower()}."
             if state == State.FAILED:
-                message = f"Upgrade failed: {fields['last_error']}"
+                message = phrase("Upgrade failed: %(error)s", error=fields["last_error"])
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
         # From the time this poll was due (the claim moved next_poll_at on already), at the rate of
         # the state it is now in.
@@ -243,12 +259,28 @@ def _announce(upgrade_id: int, state: str, failure: str) -> None:
         events.announce("finished", upgrade_id)
 
 
+# What a poll says when OCP's task moves the upgrade on (a failure says which steps: _failure_message).
+_STATE_SENTENCES = {
+    State.RUNNING: phrase("Upgrade running."),
+    State.SUCCESSFUL: phrase("Upgrade successful."),
+    State.ROLLED_BACK: phrase("Upgrade rolled back."),
+}
+
+
 def _failure_message(upgrade_id: int) -> str:
     failed = list(UpgradeStep.objects.filter(upgrade_id=upgrade_id, status="FAILED").order_by("-ocp_task_id"))
     if not failed:
-        return "the OCP task failed."
-    names = ", ".join(f"'{s.name}'" + (" (canceled)" if s.operation == "CANCEL" else "") for s in failed[:3])
-    return f"step {names} failed in OCP. Retry or skip it, or roll back where OCP allows."
+        return phrase("the OCP task failed.")
+    names = joined(
+        *(
+            phrase("'%(step)s' (canceled)", step=s.name) if s.operation == "CANCEL" else f"'{s.name}'"
+            for s in failed[:3]
+        ),
+        sep=", ",
+    )
+    return phrase(
+        "step %(names)s failed in OCP. Retry or skip it, or roll back where OCP allows.", names=names
+    )
 
 
 def _fault(upgrade: Upgrade, held: lease.Lease, exc: OcpError) -> float:
@@ -257,11 +289,19 @@ def _fault(upgrade: Upgrade, held: lease.Lease, exc: OcpError) -> float:
     if isinstance(exc, OcpCredentialsRefused):
         fault = exc.message  # the site's credential guard: no call was sent
     elif isinstance(exc, OcpAuthError):
-        fault = f"OCP rejected our credentials: {exc.message}"
+        fault = phrase("OCP rejected our credentials: %(error)s", error=exc.message)
     elif isinstance(exc, OcpMalformedReply):
-        fault = f"OCP's replies cannot be used since {since:%Y-%m-%d %H:%M:%S %Z}: {exc.message}"
+        fault = phrase(
+            "OCP's replies cannot be used since %(since)s: %(error)s",
+            since=f"{since:%Y-%m-%d %H:%M:%S %Z}",
+            error=exc.message,
+        )
     else:
-        fault = f"OCP unreachable since {since:%Y-%m-%d %H:%M:%S %Z}: {exc.message}"
+        fault = phrase(
+            "OCP unreachable since %(since)s: %(error)s",
+            since=f"{since:%Y-%m-%d %H:%M:%S %Z}",
+            error=exc.message,
+        )
     wait = exc.retry_after if isinstance(exc, OcpRateLimited) else None
     # An event when the credential guard's verdict changes too (not on every poll of an OCP that
     # stays down: its message carries the time of each failure).
@@ -291,14 +331,14 @@ def _record_fault(
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.ERROR,
-                f"{fault} Still following; the upgrade is not failed.",
+                joined(fault, phrase("Still following; the upgrade is not failed.")),
                 **events.trace(trace_id),
             )
         lease.release_or_roll_back(
             upgrade.pk,
             held.token,
             poll_failures=failures,
-            ocp_fault=fault,
+            ocp_fault=str(fault),
             ocp_unreachable_since=upgrade.ocp_unreachable_since or now,
             next_poll_at=now + timedelta(seconds=delay),
         )
@@ -326,5 +366,9 @@ def _refresh_clusters(upgrade: Upgrade, held: lease.Lease) -> None:
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.INFO,
-                f"Could not refresh cluster {cluster.name} from OCP: {exc.message}",
+                phrase(
+                    "Could not refresh cluster %(cluster)s from OCP: %(error)s",
+                    cluster=cluster.name,
+                    error=exc.message,
+                ),
             )

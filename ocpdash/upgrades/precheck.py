@@ -112,10 +112,25 @@ class PrecheckReport:
         }
 
 
+RPM_OWN_FILE = "the RPM's own oceanbase_upgrade_dep.yml"  # a DepSource label
+UPSTREAM_FILE = "upstream oceanbase_upgrade_dep.yml @"  # ocpdash.ocp.upgrade_path.UpstreamFile.label
+
+
+def route_source_text(label: str) -> str:
+    """Where a path came from (a DepSource label: English in the frozen plan, whose digest holds it)
+    in the reader's language."""
+    if label == RPM_OWN_FILE:
+        return _("the RPM's own oceanbase_upgrade_dep.yml")
+    if label.startswith(UPSTREAM_FILE):
+        commit = label.removeprefix(UPSTREAM_FILE)
+        return _("upstream oceanbase_upgrade_dep.yml @%(commit)s") % {"commit": commit}
+    return label  # OCPDASH_UPGRADE_DEP_FILE (its path): a setting's name reads the same
+
+
 @lru_cache(maxsize=64)
 def _dep_source(target: str, package_file: str, override: str) -> DepSource:
     if package_file:
-        return graph_from_text(package_file, "the RPM's own oceanbase_upgrade_dep.yml")
+        return graph_from_text(package_file, RPM_OWN_FILE)
     if override:
         with open(override, encoding="utf-8") as handle:
             return graph_from_text(handle.read(), f"OCPDASH_UPGRADE_DEP_FILE ({override})")
@@ -330,7 +345,7 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
     binary = " " + _("(binary)")
     stops = " → ".join([cluster.version, *(s.version + (binary if s.binary else "") for s in route.stops)])
     text = _("Upgrade path: %(stops)s (from %(source)s).")
-    report.add("upgrade_path", True, text % {"stops": stops, "source": source.label})
+    report.add("upgrade_path", True, text % {"stops": stops, "source": route_source_text(source.label)})
 
 
 def _newer_than(candidate: ObVersion, version: str) -> bool:

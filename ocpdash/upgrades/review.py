@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ocpdash.core.phrases import joined, phrase
 from ocpdash.upgrades import events
 from ocpdash.upgrades.errors import NotAllowed, OperationRefused
 from ocpdash.upgrades.models import TERMINAL_STATES, Comment, Upgrade, UpgradeEvent
@@ -29,25 +30,31 @@ def may_sign_off(user, upgrade: Upgrade) -> bool:
 
 def add_comment(user, upgrade: Upgrade, body: str) -> Comment:
     if not can_review(user):
-        raise NotAllowed("You are not allowed to comment on upgrades.")
+        raise NotAllowed(phrase("You are not allowed to comment on upgrades."))
     body = (body or "").strip()
     if not body:
-        raise OperationRefused("A comment cannot be empty.")
+        raise OperationRefused(phrase("A comment cannot be empty."))
     if len(body) > COMMENT_MAX_LENGTH:
-        raise OperationRefused(f"A comment can be at most {COMMENT_MAX_LENGTH:,} characters.")
+        raise OperationRefused(
+            phrase("A comment can be at most %(count)s characters.", count=f"{COMMENT_MAX_LENGTH:,}")
+        )
     with transaction.atomic():
         comment = Comment.objects.create(upgrade=upgrade, author=user, body=body)
-        events.record(upgrade.pk, UpgradeEvent.Kind.REVIEW, "Comment added.", actor=user, comment=comment.pk)
+        events.record(
+            upgrade.pk, UpgradeEvent.Kind.REVIEW, phrase("Comment added."), actor=user, comment=comment.pk
+        )
     return comment
 
 
 def sign_off(user, upgrade: Upgrade, note: str = "") -> Upgrade:
     if not can_review(user):
-        raise NotAllowed("You are not allowed to sign off upgrades.")
+        raise NotAllowed(phrase("You are not allowed to sign off upgrades."))
     if not may_sign_off(user, upgrade):
-        raise NotAllowed("You requested this upgrade: someone else must sign it off.")
+        raise NotAllowed(phrase("You requested this upgrade: someone else must sign it off."))
     if len(note or "") > NOTE_MAX_LENGTH:
-        raise OperationRefused(f"A sign-off note can be at most {NOTE_MAX_LENGTH:,} characters.")
+        raise OperationRefused(
+            phrase("A sign-off note can be at most %(count)s characters.", count=f"{NOTE_MAX_LENGTH:,}")
+        )
     with transaction.atomic():
         now = timezone.now()
         done = Upgrade.objects.filter(
@@ -59,11 +66,13 @@ def sign_off(user, upgrade: Upgrade, note: str = "") -> Upgrade:
             upgrade.refresh_from_db()
             if upgrade.reviewed_at:
                 raise OperationRefused(
-                    f"Already signed off by {upgrade.reviewed_by} at {upgrade.reviewed_at:%Y-%m-%d %H:%M}."
+                    phrase(
+                        "Already signed off by %(user)s at %(at)s.",
+                        user=upgrade.reviewed_by,
+                        at=f"{upgrade.reviewed_at:%Y-%m-%d %H:%M}",
+                    )
                 )
-            raise OperationRefused("Only a finished upgrade can be signed off.")
-        events.record(
-            upgrade.pk, UpgradeEvent.Kind.REVIEW, "Signed off." + (f" {note}" if note else ""), actor=user
-        )
+            raise OperationRefused(phrase("Only a finished upgrade can be signed off."))
+        events.record(upgrade.pk, UpgradeEvent.Kind.REVIEW, joined(phrase("Signed off."), note), actor=user)
     upgrade.refresh_from_db()
     return upgrade

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils import timezone
 
+from ocpdash.core.phrases import joined, known, phrase
 from ocpdash.ocp import TaskInstance
 from ocpdash.sites.storable import MAX_BIGINT, MAX_INT, MIN_INT, Adjustments, unique_subtasks
 from ocpdash.upgrades import events
@@ -142,9 +143,22 @@ def _step_values(sub, adjust: Adjustments) -> dict:
 
 def _step_event(upgrade_id: int, name: str, subtask_id: int, before: str, values: dict) -> None:
     after = UpgradeStep(status=values["status"], operation=values["operation"]).display_status
-    text = f"Step '{name}': {before} → {after}" if before else f"Step '{name}': {after}"
+    status = known(after, "OCP status")
+    text = (
+        phrase(
+            "Step '%(step)s': %(before)s → %(after)s",
+            step=name,
+            before=known(before, "OCP status"),
+            after=status,
+        )
+        if before
+        else phrase("Step '%(step)s': %(after)s", step=name, after=status)
+    )
     if values["operation"] in ("RETRY", "SKIP", "CANCEL", "ROLLBACK") and after != values["operation"]:
-        text += f" ({values['operation'].lower()}, run {values['run_time']})"
+        operation = known(values["operation"].lower(), "OCP operation")
+        text = joined(
+            text, phrase("(%(operation)s, run %(run)s)", operation=operation, run=values["run_time"])
+        )
     events.record(
         upgrade_id,
         UpgradeEvent.Kind.STEP,

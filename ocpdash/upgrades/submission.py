@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from ocpdash.core.phrases import joined, known, phrase
 from ocpdash.ocp import OcpAuthError, OcpError, OcpForbidden, OcpNotFound, OcpRefused, TaskInstance
 from ocpdash.ocp.client import UpgradeRequest, wants_new_upgrade_body
 from ocpdash.ocp.versions import ObVersion
@@ -96,15 +97,22 @@ def submit_upgrade(
             upgrade.also_upgrades.set(report.also_upgrades)
             if bind is not None:
                 bind(upgrade)
-            pair = "".join(
-                f" Also upgrades {c.name} ({c.cluster_type.lower()})." for c in report.also_upgrades
+            pair = [
+                phrase(
+                    "Also upgrades %(cluster)s (%(role)s).",
+                    cluster=c.name,
+                    role=known(c.cluster_type.lower()),
+                )
+                for c in report.also_upgrades
+            ]
+            requested = phrase(
+                "Upgrade requested: %(from)s → %(to)s with %(file)s.",
+                **{"from": cluster.version, "to": package.full_version, "file": package.file_name},
             )
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.STATE,
-                f"Upgrade requested: {cluster.version} → {package.full_version} with {package.file_name}."
-                + pair
-                + (f" {arranged.sentence}" if arranged.sentence else ""),
+                joined(requested, *pair, arranged.sentence),
                 actor=user,
                 reason=reason,
                 options=chosen.as_dict(),
@@ -188,7 +196,7 @@ def _submit_with_lease(upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
                 events.record(
                     upgrade.pk,
                     UpgradeEvent.Kind.INFO,
-                    "OCP has no task from the earlier submission attempt; submitting again.",
+                    phrase("OCP has no task from the earlier submission attempt; submitting again."),
                 )
         if upgrade.cancel_requested:
             return _cancel(upgrade, held)
@@ -209,7 +217,9 @@ def _cancel(upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
         ).update(state=State.CANCELLED, finished_at=held.now(), next_poll_at=None, ocp_fault="")
         if not done:
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before cancelling.")
-        events.record(upgrade.pk, UpgradeEvent.Kind.STATE, "Upgrade cancelled: OCP has no task from it.")
+        events.record(
+            upgrade.pk, UpgradeEvent.Kind.STATE, phrase("Upgrade cancelled: OCP has no task from it.")
+        )
         events.announce("finished", upgrade.pk, outcome="cancelled")
     return SubmitOutcome("cancelled")
 
@@ -238,16 +248,22 @@ def _count_failures(upgrade: Upgrade, held: lease.Lease, outcome: SubmitOutcome)
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.STATE,
-                f"Submission stopped after {failures} tries in a row over {_duration(lasted)} "
-                f"({upgrade.ocp_fault or 'see above'}). "
-                "Retry the submission or cancel the upgrade.",
+                phrase(
+                    "Submission stopped after %(tries)s tries in a row over %(lasted)s (%(fault)s). "
+                    "Retry the submission or cancel the upgrade.",
+                    tries=failures,
+                    lasted=_duration(lasted),
+                    fault=upgrade.ocp_fault or phrase("see above"),
+                ),
             )
             events.announce("needs_attention", upgrade.pk, reason=upgrade.ocp_fault or "")
     return SubmitOutcome("needs_attention")
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+    if seconds >= 90:
+        return phrase("%(minutes)s min", minutes=f"{seconds / 60:.0f}")
+    return phrase("%(seconds)s s", seconds=f"{seconds:.0f}")
 
 
 def upgrade_request(upgrade: Upgrade) -> UpgradeRequest:
@@ -287,7 +303,9 @@ def _send(client, upgrade: Upgrade, ocp_release) -> TaskInstance:
     events.record(
         upgrade.pk,
         UpgradeEvent.Kind.INFO,
-        f"OCP asked for OCP 4.3's upgrade request (POST {path}); sending it in that form.",
+        phrase(
+            "OCP asked for OCP 4.3's upgrade request (POST %(path)s); sending it in that form.", path=path
+        ),
     )
     return client.upgrade_cluster(upgrade.cluster.ocp_id, request, ocp_version=NEW_BODY)
 
@@ -319,7 +337,7 @@ def _post(client, upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
     if not claimed:
         raise lease.LeaseLost(f"Upgrade {upgrade.pk}: not sent (lease lost, cancelled or moved on).")
     if first:
-        events.record(upgrade.pk, UpgradeEvent.Kind.STATE, "Submitting the upgrade to OCP.")
+        events.record(upgrade.pk, UpgradeEvent.Kind.STATE, phrase("Submitting the upgrade to OCP."))
     upgrade.submit_attempted_at, upgrade.submit_attempts = now, upgrade.submit_attempts + 1
     ocp_release = _ocp_release(client, upgrade)
     try:
@@ -410,15 +428,23 @@ def adopt(upgrade: Upgrade, task: TaskInstance, held: lease.Lease, *, adopted: b
         if not updated:
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before storing OCP's task #{task.id}.")
         store_tasks(upgrade.pk, task, [])
-        how = "Found the OCP task created by the earlier attempt" if adopted else "Submitted to OCP"
-        events.record(
-            upgrade.pk, UpgradeEvent.Kind.STATE, f"{how}: task #{task.id} '{task.name}'.", ocp_task_id=task.id
+        how = (
+            phrase(
+                "Found the OCP task created by the earlier attempt: task #%(id)s '%(name)s'.",
+                id=task.id,
+                name=task.name,
+            )
+            if adopted
+            else phrase("Submitted to OCP: task #%(id)s '%(name)s'.", id=task.id, name=task.name)
         )
+        events.record(upgrade.pk, UpgradeEvent.Kind.STATE, how, ocp_task_id=task.id)
         if upgrade.cancel_requested:
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.INFO,
-                "The cancel was not carried out: OCP had already started the upgrade, so ocpdash follows it.",
+                phrase(
+                    "The cancel was not carried out: OCP had already started the upgrade; ocpdash follows it."
+                ),
             )
         events.announce("started", upgrade.pk, eta_text=_eta_text(upgrade))
         transaction.on_commit(lambda: enqueue_poll(upgrade.pk), robust=True)
@@ -432,15 +458,16 @@ def _eta_text(upgrade: Upgrade) -> str:
 def reject(upgrade: Upgrade, exc: OcpError, held: lease.Lease) -> None:
     """OCP refused the request: the upgrade ends rejected, but only while this worker holds the
     lease and no OCP task is known (a refusal never overwrites an upgrade OCP runs)."""
-    message = f"OCP refused the upgrade: {exc.ocp_message or exc.message}"
+    said = exc.ocp_message or exc.message
     if exc.sub_errors:
-        message += " [" + "; ".join(str(s) for s in exc.sub_errors) + "]"
+        said += " [" + "; ".join(str(s) for s in exc.sub_errors) + "]"
+    message = phrase("OCP refused the upgrade: %(error)s", error=said)
     if exc.code not in (None, 0, "0"):
-        message += f" (OCP error {exc.code})"
+        message = phrase("OCP refused the upgrade: %(error)s (OCP error %(code)s)", error=said, code=exc.code)
     with transaction.atomic():
         done = Upgrade.objects.filter(
             pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True, state__in=SUBMISSION_STATES
-        ).update(state=State.REJECTED, last_error=message, finished_at=held.now(), ocp_fault="")
+        ).update(state=State.REJECTED, last_error=str(message), finished_at=held.now(), ocp_fault="")
         if not done:
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before recording OCP's refusal.")
         events.record(
@@ -468,7 +495,7 @@ def _note_fault(
             events.record(
                 upgrade.pk,
                 UpgradeEvent.Kind.ERROR,
-                f"Not submitted yet, will retry: {message}",
+                phrase("Not submitted yet, will retry: %(fault)s", fault=message),
                 **events.trace(trace_id),
             )
     upgrade.ocp_fault = message

@@ -68,3 +68,19 @@ OCP_STATUSES = [
     pgettext_lazy("OCP status", "ROLLBACK_FAILED"),
     pgettext_lazy("OCP status", "ROLLBACK_SKIPPED"),
 ]
+# OCP's operation on a step, lower-cased, as a timeline event says it (ocpdash.upgrades.storing)
+OCP_OPERATIONS = [
+    pgettext_lazy("OCP operation", "retry"),
+    pgettext_lazy("OCP operation", "skip"),
+    pgettext_lazy("OCP operation", "cancel"),
+    pgettext_lazy("OCP operation", "rollback"),
+]
+# ocpdash.upgrades.operations.LABELS lower-cased inside a sentence ("OCP accepted the retry of ...")
+OPERATION_WORDS = [
+    gettext_noop("retry"),
+    gettext_noop("roll back"),
+    gettext_noop("close"),
+    gettext_noop("skip"),
+    gettext_noop("cancel"),
+    gettext_noop("retry the submission"),
+]

@@ -36,7 +36,7 @@ def test_an_operation_ocp_refuses_keeps_ocps_trace_id(make_cluster, make_package
 
     with pytest.raises(OperationRefused):
         operations._call(refuse, upgrade, operator)
-    assert upgrade.events.get().data == {"trace_id": "abc123def4567890"}
+    assert upgrade.events.get().data["trace_id"] == "abc123def4567890"
 
 
 @pytest.mark.django_db(transaction=True)

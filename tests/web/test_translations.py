@@ -31,19 +31,23 @@ from ocpdash.upgrades.models import State
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-# Templates people read in ocpdash; the evidence pack (a document for change tickets, kept in English as
-# the record), the API docs page and drf_spectacular's Swagger page are not translated yet.
-UNTRANSLATED_TEMPLATES = {"evidence/pack.html", "drf_spectacular/swagger_ui.html", "api/docs.html"}
+# Templates people read in ocpdash; drf_spectacular's Swagger page is not ours to translate.
+UNTRANSLATED_TEMPLATES = {"drf_spectacular/swagger_ui.html"}
 # Python modules whose user-facing strings are marked (the rest are listed in the i18n section of README).
 MARKED_PYTHON = [
     "ocpdash/web", "ocpdash/notify", "ocpdash/core/catalogues.py", "ocpdash/upgrades/eta.py",
     "ocpdash/upgrades/precheck.py", "ocpdash/upgrades/options.py", "ocpdash/changes/models.py",
     "ocpdash/catalog/models.py", "ocpdash/sites/models.py", "ocpdash/catalog/views.py",
+    # the engine's timeline events and the refusals of operations, written with phrase()
+    "ocpdash/upgrades/submission.py", "ocpdash/upgrades/operations.py", "ocpdash/upgrades/polling.py",
+    "ocpdash/upgrades/review.py", "ocpdash/upgrades/storing.py", "ocpdash/upgrades/children.py",
+    "ocpdash/changes/flow.py",
 ]  # fmt: skip
+# phrase: ocpdash.core.phrases (a sentence translated when it is read; makemessages knows the keyword)
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",
-                 "ngettext_lazy", "npgettext", "npgettext_lazy"}  # fmt: skip
+                 "ngettext_lazy", "npgettext", "npgettext_lazy", "phrase"}  # fmt: skip
 # Words that read the same on a Chinese page (product names, units, OCP's own terms in Latin letters).
-SAME_IN_CHINESE = {"ocpdash", "OCP", "RPM", "RPMs", "ETA", "SHA-1", "JSON", "API", "CSV", "HTML", "Gantt",
+SAME_IN_CHINESE = {"ocpdash", "OCP", "RPM", "RPMs", "ETA", "SHA", "SHA-1", "JSON", "API", "CSV", "HTML", "Gantt",
                    "OS", "IDC", "ID", "PID", "Zone", "RootService", "obd", "OceanBase", "English",
                    "readyz", "metrics"}  # fmt: skip
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*[sdifr]")

@@ -15,6 +15,7 @@ from ocpdash.api import serializers as s
 from ocpdash.api.pagination import CreatedCursorPagination
 from ocpdash.api.views.base import ApiViewSet
 from ocpdash.changes import flow
+from ocpdash.core.phrases import translated
 from ocpdash.upgrades import evidence
 from ocpdash.upgrades.history import FILTERS, filter_upgrades
 from ocpdash.upgrades.models import Upgrade, UpgradeStep
@@ -219,4 +220,4 @@ class UpgradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     def _result(self, upgrade: Upgrade, message: str) -> Response:
         upgrade = self.get_queryset().get(pk=upgrade.pk)
-        return Response({"message": message, "upgrade": s.UpgradeDetailSerializer(upgrade).data})
+        return Response({"message": translated(message), "upgrade": s.UpgradeDetailSerializer(upgrade).data})

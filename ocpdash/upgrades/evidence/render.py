@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from ocpdash.core import phrases
 from ocpdash.upgrades.evidence import JSON_ELEMENT_ID, SHA_META, Pack
 from ocpdash.upgrades.evidence.svg import GLYPHS, dag_sections, gantt_figures, status_class
 
@@ -21,6 +24,7 @@ def render(pack: Pack, *, exported_by: str, exported_at: datetime) -> str:
     for section in dags:
         section.figures = [mark_safe(f) for f in section.figures]  # noqa: S308 - escaped in svg.py
     embedded = pack.body.decode("ascii")
+    texts = {e["id"]: _text(e) for e in data["events"]}
     assert "<" not in embedded and ">" not in embedded  # canonical_json guarantees it
     context = {
         "d": data,
@@ -44,9 +48,18 @@ def render(pack: Pack, *, exported_by: str, exported_at: datetime) -> str:
             {**a, "at": clock(a["at"]), "voided_at": clock(a["voided_at"])}
             for a in data["approvals"]["decisions"]
         ],
-        "faults": [{**f, "at": clock(f["at"])} for f in data["faults"]],
+        "faults": [
+            {**f, "at": clock(f["at"]), "message": texts.get(f["event"], f["message"])}
+            for f in data["faults"]
+        ],
         "people": [
-            {**p, "first_at": clock(p["first_at"]), "last_at": clock(p["last_at"])} for p in data["people"]
+            {
+                **p,
+                "did": [_did(d) for d in p["did"]],
+                "first_at": clock(p["first_at"]),
+                "last_at": clock(p["last_at"]),
+            }
+            for p in data["people"]
         ],
         "comments": [{**c, "at": clock(c["at"])} for c in data["comments"]],
         "sign_off": {**data["sign_off"], "at": clock(data["sign_off"]["at"])} if data["sign_off"] else None,
@@ -67,16 +80,20 @@ def duration(seconds: float | None) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours}h {minutes:02d}m {secs:02d}s"
-    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+        return _("%(h)sh %(m)02dm %(s)02ds") % {"h": hours, "m": minutes, "s": secs}
+    if minutes:
+        return _("%(m)sm %(s)02ds") % {"m": minutes, "s": secs}
+    return _("%(s)ss") % {"s": secs}
 
 
 def _step_row(step: dict) -> dict:
     operations = [
-        f"{o['operation'] or 'operation'} {o['outcome']} by {o['by'] or 'ocpdash'} at {clock(o['at'])}"
+        _("%(operation)s %(outcome)s by %(by)s at %(at)s")
+        % {"operation": _did(o["operation"] or "operation"), "outcome": _did(o["outcome"]),
+           "by": o["by"] or "ocpdash", "at": clock(o["at"])}
         + (f" ({o['reason']})" if o["reason"] else "")
         for o in step["operations"]
-    ]
+    ]  # fmt: skip
     return {
         "task_id": step["task_id"],
         "subtask_id": step["subtask_id"],
@@ -93,13 +110,46 @@ def _step_row(step: dict) -> dict:
     }
 
 
+# The words the JSON records for who did what (timeline.people_rows, step operations), as read.
+DID = {
+    "requested": gettext_lazy("requested"),
+    "approved": gettext_lazy("approved"),
+    "declined": gettext_lazy("declined"),
+    "approved (void)": gettext_lazy("approved (void)"),
+    "declined (void)": gettext_lazy("declined (void)"),
+    "commented": gettext_lazy("commented"),
+    "signed off": gettext_lazy("signed off"),
+    "operated": gettext_lazy("operated"),
+    "operation": gettext_lazy("operation"),
+    "accepted": gettext_lazy("accepted"),
+    "approve": gettext_lazy("approve"),
+    "decline": gettext_lazy("decline"),
+    "retry": gettext_lazy("retry"),
+    "rollback": gettext_lazy("roll back"),
+    "skip": gettext_lazy("skip"),
+    "cancel": gettext_lazy("cancel"),
+    "close": gettext_lazy("close"),
+    "resubmit": gettext_lazy("retry the submission"),
+}
+
+
+def _did(word: str) -> str:
+    return str(DID.get(word, word))
+
+
+def _text(event: dict) -> str:
+    """An event's message in the reader's language (the JSON keeps the English and the phrase)."""
+    spec = (event["data"] or {}).get("phrase")
+    return phrases.render(spec, event["message"]) if spec else event["message"]
+
+
 def _event_row(event: dict) -> dict:
     return {
         "id": event["id"],
         "at": clock(event["at"]),
         "by": event["by"] or "ocpdash",
         "kind": event["kind"],
-        "message": event["message"],
+        "message": _text(event),
         "step": event["subtask_id"],
         "trace_id": (event["data"] or {}).get("trace_id", ""),
     }

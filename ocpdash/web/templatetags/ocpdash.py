@@ -75,6 +75,14 @@ def state_class(state: str) -> str:
 
 
 @register.filter
+def route_source(label: str) -> str:
+    """Where an upgrade path came from, in the page's language (ocpdash.upgrades.precheck)."""
+    from ocpdash.upgrades.precheck import route_source_text
+
+    return route_source_text(str(label or ""))
+
+
+@register.filter
 def term(value: str) -> str:
     """A machine word (OCP's PRIMARY, ROLLING…) lower-cased and read in the page's language: 'primary'
     in English, 主集群 in Chinese (msgids: ocpdash.web.terms). ``{% translate value|lower %}`` would

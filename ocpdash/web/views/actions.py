@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ocpdash.changes import flow
+from ocpdash.core.phrases import translated
 from ocpdash.upgrades import operations, review
 from ocpdash.upgrades.errors import NotAllowed, UpgradeError
 from ocpdash.upgrades.precheck import WEB_OCP_SECONDS
@@ -43,13 +44,13 @@ def _attempt(action, *, refused_is_403: bool = True) -> tuple[str, bool, int]:
     NotAllowed (not this user's to do) is a 403 page, as for the operations, unless the caller shows
     it inline (``refused_is_403=False``)."""
     try:
-        return action(), True, 200
+        return translated(action()), True, 200
     except NotAllowed as exc:
         if refused_is_403:
-            raise PermissionDenied(exc.message) from None
-        return exc.message, False, exc.http_status
+            raise PermissionDenied(translated(exc.message)) from None
+        return translated(exc.message), False, exc.http_status
     except UpgradeError as exc:
-        return exc.message, False, exc.http_status
+        return translated(exc.message), False, exc.http_status
 
 
 def _attempt_form(form, upgrade, action, **how) -> tuple[str, bool, int]:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext_lazy
 
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades.history import FILTERS, filter_upgrades
@@ -80,6 +81,16 @@ def history(request):
 
 CSV_FIELDS = ["id", "cluster", "site", "from_version", "to_version", "state", "requested_by", "created_at",
               "finished_at", "reviewed_by", "reviewed_at", "reason", "last_error"]  # fmt: skip
+# The header in the reader's language; in English it is the field names above, as scripts read them.
+CSV_HEADERS = [
+    pgettext_lazy("CSV column", "id"), pgettext_lazy("CSV column", "cluster"),
+    pgettext_lazy("CSV column", "site"),
+    pgettext_lazy("CSV column", "from_version"), pgettext_lazy("CSV column", "to_version"),
+    pgettext_lazy("CSV column", "state"), pgettext_lazy("CSV column", "requested_by"),
+    pgettext_lazy("CSV column", "created_at"), pgettext_lazy("CSV column", "finished_at"),
+    pgettext_lazy("CSV column", "reviewed_by"), pgettext_lazy("CSV column", "reviewed_at"),
+    pgettext_lazy("CSV column", "reason"), pgettext_lazy("CSV column", "last_error"),
+]  # fmt: skip
 
 
 def _cell(value) -> str:
@@ -96,9 +107,10 @@ class _Echo:
 def history_csv(request):
     qs = filter_upgrades(request.GET)
     writer = csv.writer(_Echo())
+    header = [str(label) for label in CSV_HEADERS]  # now: the rows are written after the view returns
 
     def rows():
-        yield writer.writerow(CSV_FIELDS)
+        yield writer.writerow(header)
         for u in qs.iterator(chunk_size=500):
             yield writer.writerow(
                 _cell(v)

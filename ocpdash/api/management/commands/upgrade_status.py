@@ -20,4 +20,4 @@ class Command(BaseCommand):
             self.stdout.write(step_line(step))
         if options["events"]:
             for event in upgrade.events.select_related("actor"):
-                self.stdout.write(f"  {event.created_at:%H:%M:%S} {event.actor_name}: {event.message}")
+                self.stdout.write(f"  {event.created_at:%H:%M:%S} {event.actor_name}: {event.text}")
