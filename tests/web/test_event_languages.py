@@ -47,7 +47,7 @@ def test_known_words_use_their_context_and_joined_parts_their_separator():
     names = joined("'a'", phrase("'%(step)s' (canceled)", step="b"), sep=", ")
     assert names == "'a', 'b' (canceled)"
     with translation.override("zh-hans"):
-        assert status.translated() == "子任务“Stop zone”:失败"
+        assert status.translated() == "子任务“Stop zone”:执行失败"
         assert names.translated() == "'a', “b”(已取消)"
 
 

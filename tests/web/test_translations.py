@@ -105,7 +105,7 @@ def test_catalogue_compiles_in_pure_python_and_django_reads_it(catalogue):
     assert PO.with_suffix(".mo").stat().st_size > 1000
     with translation.override("zh-hans"):
         assert translation.gettext("Dashboard") == "总览"
-        assert translation.pgettext("OCP status", "RUNNING") == "运行中"
+        assert translation.pgettext("OCP status", "RUNNING") == "执行中"  # as OCP's own docs say it
         assert translation.ngettext("with %(counter)s warning", "with %(counter)s warnings", 2) == (
             "有 %(counter)s 个警告"
         )
