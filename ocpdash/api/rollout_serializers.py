@@ -48,6 +48,7 @@ class RolloutRequestSerializer(serializers.Serializer):
 
 
 class RolloutUnitSerializer(serializers.ModelSerializer):
+    note = serializers.CharField(source="note_text", read_only=True)  # in the Accept-Language
     clusters = serializers.JSONField(source="members", read_only=True)
     package = serializers.CharField(source="package.file_name", read_only=True)
     upgrade = serializers.IntegerField(source="upgrade_id", read_only=True, allow_null=True)
@@ -60,6 +61,7 @@ class RolloutUnitSerializer(serializers.ModelSerializer):
 
 
 class RolloutSerializer(serializers.ModelSerializer):
+    halt_reason = serializers.CharField(source="halt_text", read_only=True)  # in the Accept-Language
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     units_total = serializers.SerializerMethodField()
     units_done = serializers.SerializerMethodField()
@@ -103,6 +105,7 @@ class RolloutDetailSerializer(RolloutSerializer):
 
 
 class RolloutEventSerializer(serializers.ModelSerializer):
+    message = serializers.CharField(source="text", read_only=True)  # in the Accept-Language
     actor = serializers.CharField(source="actor.username", read_only=True, default=None)
 
     class Meta:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.core.phrases import Phrase, joined, phrase
 from ocpdash.ocp import OcpError
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.rollouts import plan as plans
@@ -64,7 +65,13 @@ WAIT_KEYS = ("ocp_reachable", "no_running_task")
 
 
 def record(rollout_id: int, kind: str, message: str, *, actor=None, **data) -> None:
-    RolloutEvent.objects.create(rollout_id=rollout_id, kind=kind, message=message, actor=actor, data=data)
+    """Append to the rollout's timeline. A message written with ``phrase`` keeps its msgid and
+    parameters, so each reader sees it in their language (RolloutEvent.text)."""
+    if isinstance(message, Phrase):
+        data["phrase"] = message.spec
+    RolloutEvent.objects.create(
+        rollout_id=rollout_id, kind=kind, message=str(message), actor=actor, data=data
+    )
     Rollout.objects.filter(pk=rollout_id).update(revision=F("revision") + 1)
 
 
@@ -151,21 +158,24 @@ def create(
             for i, unit in enumerate(plan["units"])
         )
         waves = plan["waves"]
-        said = _(
-            "Rollout created: %(units)s units (%(clusters)s clusters) to %(version)s in %(waves)s waves"
-        ) % {
-            "units": len(plan["units"]),
-            "clusters": sum(w["clusters"] for w in waves),
-            "version": made.target_version,
-            "waves": len(waves),
-        }
         left = len(plan["left_out"])
-        said += (_("; %(n)s left out (see the plan).") % {"n": left}) if left else "."
-        if state == RolloutState.AWAITING_APPROVAL:
-            said += " " + _("It waits for %(n)s approval(s) (%(because)s).") % {
-                "n": made.approvals,
-                "because": made.approval_because,
-            }
+        said = joined(
+            phrase(
+                "Rollout created: %(units)s units (%(clusters)s clusters) to %(version)s in %(waves)s waves.",
+                units=len(plan["units"]),
+                clusters=sum(w["clusters"] for w in waves),
+                version=made.target_version,
+                waves=len(waves),
+            ),
+            phrase("%(n)s left out (see the plan).", n=left) if left else "",
+            phrase(
+                "It waits for %(n)s approval(s) (%(because)s).",
+                n=made.approvals,
+                because=made.approval_because,
+            )
+            if state == RolloutState.AWAITING_APPROVAL
+            else "",
+        )
         record(rollout.pk, "state", said, actor=user, reason=reason, plan_digest=rollout.plan_digest)
         if state == RolloutState.RUNNING:
             transaction.on_commit(lambda: enqueue_reconcile(rollout.pk), robust=True)
@@ -194,8 +204,8 @@ def approve(user, rollout: Rollout, *, comment: str = "", plan_digest: str | Non
             Rollout.objects.filter(pk=current.pk).update(plan=fresh, plan_digest=new_digest)
             record(
                 current.pk, "state",
-                _("The plan changed when it was checked again with OCP (versions, paths or pre-checks); "
-                  "approvals given before do not count. Review the new plan."),
+                phrase("The plan changed when it was checked again with OCP (versions, paths or pre-checks); "
+                       "approvals given before do not count. Review the new plan."),
                 actor=user,
             )  # fmt: skip
             changed = True
@@ -210,11 +220,12 @@ def approve(user, rollout: Rollout, *, comment: str = "", plan_digest: str | Non
             given = current.approvals.filter(
                 plan_digest=current.plan_digest, decision=RolloutApproval.Decision.APPROVED
             ).count()
-            message = _("Approved by %(user)s (%(given)s of %(needed)s).") % {
-                "user": user.get_username(),
-                "given": given,
-                "needed": current.approvals_required,
-            }
+            message = phrase(
+                "Approved by %(user)s (%(given)s of %(needed)s).",
+                user=user.get_username(),
+                given=given,
+                needed=current.approvals_required,
+            )
             if given >= current.approvals_required:
                 now = timezone.now()
                 later = current.start_at is not None and current.start_at > now
@@ -222,7 +233,9 @@ def approve(user, rollout: Rollout, *, comment: str = "", plan_digest: str | Non
                     state=RolloutState.SCHEDULED if later else RolloutState.RUNNING,
                     started_at=None if later else now,
                 )
-                message += " " + (_("It starts at its start time.") if later else _("It starts now."))
+                message = joined(
+                    message, phrase("It starts at its start time.") if later else phrase("It starts now.")
+                )
                 transaction.on_commit(lambda: enqueue_reconcile(current.pk), robust=True)
             record(current.pk, "state", message, actor=user, comment=comment)
     if changed:
@@ -262,7 +275,7 @@ def decline(user, rollout: Rollout, *, comment: str) -> str:
         plan_digest=rollout.plan_digest,
         defaults={"decision": RolloutApproval.Decision.DECLINED, "comment": comment},
     )
-    message = _("Declined by %(user)s: %(comment)s") % {"user": user.get_username(), "comment": comment}
+    message = phrase("Declined by %(user)s: %(comment)s", user=user.get_username(), comment=comment)
     RolloutUnit.objects.filter(rollout=rollout, state=UnitState.PENDING).update(state=UnitState.NOT_STARTED)
     record(rollout.pk, "state", message, actor=user)
     return message
@@ -292,9 +305,10 @@ def pause(user, rollout: Rollout, *, reason: str = "") -> str:
                 % {"state": current.get_state_display().lower()}
             )
         Rollout.objects.filter(pk=current.pk).update(state=RolloutState.PAUSED, paused_from=current.state)
-        message = _("Paused by %(user)s: nothing new starts; upgrades already started run on.") % {
-            "user": user.get_username()
-        }
+        message = phrase(
+            "Paused by %(user)s: nothing new starts; upgrades already started run on.",
+            user=user.get_username(),
+        )
         record(current.pk, "operation", _with_reason(message, reason), actor=user, operation="pause")
     return message
 
@@ -307,7 +321,7 @@ def resume(user, rollout: Rollout, *, reason: str = "") -> str:
         current = Rollout.objects.select_for_update().get(pk=rollout.pk)
         if current.state == RolloutState.PAUSED:
             back = current.paused_from or RolloutState.RUNNING
-            message = _("Resumed by %(user)s.") % {"user": user.get_username()}
+            message = phrase("Resumed by %(user)s.", user=user.get_username())
         elif current.state == RolloutState.HALTED:
             back = RolloutState.RUNNING
             failed = RolloutUnit.objects.filter(
@@ -318,23 +332,27 @@ def resume(user, rollout: Rollout, *, reason: str = "") -> str:
             retried = list(failed.filter(upgrade__isnull=True, soak_fault=""))
             accepted = list(failed.exclude(pk__in=[u.pk for u in retried]))
             RolloutUnit.objects.filter(pk__in=[u.pk for u in retried]).update(
-                state=UnitState.PENDING, note="", finished_at=None
+                state=UnitState.PENDING, note="", note_spec=None, finished_at=None
             )
             RolloutUnit.objects.filter(pk__in=[u.pk for u in accepted]).update(failure_accepted=True)
-            message = _("Resumed by %(user)s after the halt.") % {"user": user.get_username()}
-            if retried:
-                message += " " + _("Tried again: %(units)s.") % {"units": ", ".join(str(u) for u in retried)}
-            if accepted:
-                message += " " + _("Still failed and accepted: %(units)s.") % {
-                    "units": ", ".join(str(u) for u in accepted)
-                }
+            message = joined(
+                phrase("Resumed by %(user)s after the halt.", user=user.get_username()),
+                phrase("Tried again: %(units)s.", units=", ".join(map(str, retried))) if retried else "",
+                phrase("Still failed and accepted: %(units)s.", units=", ".join(map(str, accepted)))
+                if accepted
+                else "",
+            )
         else:
             raise OperationRefused(
                 _("Only a paused or halted rollout can be resumed (it is %(state)s).")
                 % {"state": current.get_state_display().lower()}
             )
         Rollout.objects.filter(pk=current.pk).update(
-            state=back, paused_from="", halt_reason="", started_at=current.started_at or timezone.now()
+            state=back,
+            paused_from="",
+            halt_reason="",
+            halt_spec=None,
+            started_at=current.started_at or timezone.now(),
         )
         record(current.pk, "operation", _with_reason(message, reason), actor=user, operation="resume")
         transaction.on_commit(lambda: enqueue_reconcile(current.pk), robust=True)
@@ -350,12 +368,14 @@ def abort(user, rollout: Rollout, *, reason: str = "") -> str:
             raise OperationRefused(_("The rollout has ended already."))
         Rollout.objects.filter(pk=current.pk).update(state=RolloutState.ABORTED, finished_at=timezone.now())
         left = RolloutUnit.objects.filter(rollout=current, state=UnitState.PENDING).update(
-            state=UnitState.NOT_STARTED, note=_("The rollout was aborted before it started.")
+            state=UnitState.NOT_STARTED,
+            **RolloutUnit.note_fields(phrase("The rollout was aborted before it started.")),
         )
-        message = _("Aborted by %(user)s: %(n)s units will not start; upgrades already started run on.") % {
-            "user": user.get_username(),
-            "n": left,
-        }
+        message = phrase(
+            "Aborted by %(user)s: %(n)s units will not start; upgrades already started run on.",
+            user=user.get_username(),
+            n=left,
+        )
         record(current.pk, "operation", _with_reason(message, reason), actor=user, operation="abort")
     return message
 
@@ -365,7 +385,7 @@ def _with_reason(message: str, reason: str) -> str:
         raise OperationRefused(
             _("A reason can be at most %(n)s characters.") % {"n": f"{REASON_MAX_LENGTH:,}"}
         )
-    return message + (" " + _("Reason: %(reason)s") % {"reason": reason} if reason else "")
+    return joined(message, phrase("Reason: %(reason)s", reason=reason) if reason else "")
 
 
 def _ended():
@@ -419,28 +439,34 @@ def reconcile(rollout_id: int, now=None) -> Pass:
 def _unit_state(unit: RolloutUnit, upgrade: Upgrade | None, target: str) -> tuple[str, str]:
     """(state, note) of a unit from its upgrade (and its cluster's version for one that ended badly)."""
     if unit.soak_fault:
-        return UnitState.FAILED, unit.soak_fault
+        return UnitState.FAILED, unit.soak_fault_phrase
     if upgrade is None:
         if unit.state in (UnitState.FAILED, UnitState.NOT_STARTED):
             if unit.state == UnitState.FAILED and _at(unit.cluster.version, target):
-                return UnitState.UPGRADED, _("Upgraded outside the rollout.")
-            return unit.state, unit.note
-        return UnitState.PENDING, unit.note
+                return UnitState.UPGRADED, phrase("Upgraded outside the rollout.")
+            return unit.state, unit.note_phrase
+        return UnitState.PENDING, unit.note_phrase
     if upgrade.state == State.SUCCESSFUL:
         return UnitState.UPGRADED, ""
     if upgrade.state in UPGRADING_STATES:
         return UnitState.UPGRADING, upgrade.start_note if upgrade.state == State.SCHEDULED else ""
     if upgrade.state in FAILING_STATES:
-        return UnitState.FAILED, _("Its upgrade #%(id)s is %(state)s: operate it on its page.") % {
-            "id": upgrade.pk,
-            "state": upgrade.get_state_display().lower(),
-        }
+        return UnitState.FAILED, phrase(
+            "Its upgrade #%(id)s is %(state)s: operate it on its page.",
+            id=upgrade.pk,
+            state=_state_word(upgrade),
+        )
     if _at(unit.cluster.version, target):
-        return UnitState.UPGRADED, _("Upgraded outside the rollout.")
-    return UnitState.FAILED, _("Its upgrade #%(id)s ended %(state)s.") % {
-        "id": upgrade.pk,
-        "state": upgrade.get_state_display().lower(),
-    }
+        return UnitState.UPGRADED, phrase("Upgraded outside the rollout.")
+    return UnitState.FAILED, phrase(
+        "Its upgrade #%(id)s ended %(state)s.", id=upgrade.pk, state=_state_word(upgrade)
+    )
+
+
+def _state_word(upgrade: Upgrade) -> Phrase:
+    from ocpdash.core.phrases import known
+
+    return known(str(State(upgrade.state).label))
 
 
 def _at(version: str, target: str) -> bool:
@@ -452,7 +478,8 @@ def _at(version: str, target: str) -> bool:
 
 # What a reconcile reads of each unit (and of its upgrade and cluster): no plans, paths or JSON it
 # does not use, so a 200-unit rollout reads little.
-UNIT_FIELDS = ("id", "rollout_id", "state", "note", "soak_fault", "members", "upgrade_id", "cluster_id",
+UNIT_FIELDS = ("id", "rollout_id", "state", "note", "note_spec", "soak_fault", "soak_fault_spec", "members",
+               "upgrade_id", "cluster_id",
                "finished_at", "wave", "failure_accepted", "package_id", "from_version", "path",
                "position")  # fmt: skip
 
@@ -467,16 +494,21 @@ def _refresh_units(rollout: Rollout, now) -> tuple[list[RolloutUnit], bool]:
     changed = False
     for unit in units:
         state, note = _unit_state(unit, unit.upgrade, rollout.target_version)
-        if (state, note) == (unit.state, unit.note):
+        if (state, str(note)) == (unit.state, unit.note):
             continue
         was = unit.state
-        unit.state, unit.note = state, note
+        unit.state = state
+        unit.set_note(note)
         unit.finished_at = now if state in UNIT_DONE else None
-        unit.save(update_fields=["state", "note", "finished_at"])
+        unit.save(update_fields=["state", "note", "note_spec", "finished_at"])
         changed = True
-        if state in (UnitState.UPGRADED, UnitState.FAILED) and was != state:
-            words = _("%(unit)s upgraded.") if state == UnitState.UPGRADED else _("%(unit)s failed: %(note)s")
-            record(rollout.pk, "unit", words % {"unit": unit, "note": note}, unit=unit.pk, state=state)
+        if state == UnitState.UPGRADED and was != state:
+            record(
+                rollout.pk, "unit", phrase("%(unit)s upgraded.", unit=str(unit)), unit=unit.pk, state=state
+            )
+        elif state == UnitState.FAILED and was != state:
+            said = phrase("%(unit)s failed: %(note)s", unit=str(unit), note=note)
+            record(rollout.pk, "unit", said, unit=unit.pk, state=state)
     return units, changed
 
 
@@ -486,23 +518,26 @@ def _advance(
     """Move the rollout on (under its row lock) and say which units to start now."""
     if rollout.state == RolloutState.SCHEDULED and (rollout.start_at is None or rollout.start_at <= now):
         _move(rollout, RolloutState.RUNNING, result, started_at=now)
-        record(rollout.pk, "state", _("Its start time came: the rollout starts."))
+        record(rollout.pk, "state", phrase("Its start time came: the rollout starts."))
     if rollout.state not in (RolloutState.RUNNING, RolloutState.SOAKING):
         return []
     failing = [u for u in units if u.state == UnitState.FAILED and not u.failure_accepted]
     if len(failing) >= rollout.halt_after_failures:
-        reason = _("Halted after %(n)s failed: %(units)s. Fix them (retry or roll back their upgrades), then "
-                   "resume; or abort.") % {
-            "n": len(failing),
-            "units": "; ".join(f"{u} ({u.note})" for u in failing),
-        }  # fmt: skip
-        _move(rollout, RolloutState.HALTED, result, halt_reason=reason)
+        reason = phrase(
+            "Halted after %(n)s failed: %(units)s. Fix them (retry or roll back their upgrades), then "
+            "resume; or abort.",
+            n=len(failing),
+            units=joined(
+                *(phrase("%(unit)s (%(note)s)", unit=str(u), note=u.note_phrase) for u in failing), sep="; "
+            ),
+        )
+        _move(rollout, RolloutState.HALTED, result, halt_reason=str(reason), halt_spec=reason.spec)
         record(rollout.pk, "state", reason, failed=[u.pk for u in failing])
         return []
     if rollout.current_wave < 0:
         first = min(u.wave for u in units)
         _move(rollout, RolloutState.RUNNING, result, current_wave=first, started_at=rollout.started_at or now)
-        record(rollout.pk, "wave", _wave_words(first, "starts"), wave=first)
+        record(rollout.pk, "wave", _wave_words(first), wave=first)
     if rollout.state == RolloutState.SOAKING:
         if rollout.soak_until and now < rollout.soak_until:
             return []
@@ -514,9 +549,7 @@ def _advance(
         if rollout.soak_minutes and upgraded:
             until = now + timedelta(minutes=rollout.soak_minutes)
             _move(rollout, RolloutState.SOAKING, result, soak_until=until)
-            record(
-                rollout.pk, "wave", _wave_words(rollout.current_wave, "soaks") % {"n": rollout.soak_minutes}
-            )
+            record(rollout.pk, "wave", _soak_words(rollout.current_wave, rollout.soak_minutes))
             return []
     if rollout.state == RolloutState.SOAKING or all(u.state in UNIT_DONE for u in in_wave):
         later = sorted({u.wave for u in units if u.wave > rollout.current_wave})
@@ -526,26 +559,34 @@ def _advance(
             _move(rollout, end, result, finished_at=now, soak_until=None)
             record(
                 rollout.pk, "state",
-                _("All waves done: %(ok)s upgraded, %(failed)s failed.")
-                % {"ok": sum(u.state == UnitState.UPGRADED for u in units), "failed": len(failed)},
+                phrase(
+                    "All waves done: %(ok)s upgraded, %(failed)s failed.",
+                    ok=sum(u.state == UnitState.UPGRADED for u in units),
+                    failed=len(failed),
+                ),
             )  # fmt: skip
             return []
         _move(rollout, RolloutState.RUNNING, result, current_wave=later[0], soak_until=None)
-        record(rollout.pk, "wave", _wave_words(later[0], "starts"), wave=later[0])
+        record(rollout.pk, "wave", _wave_words(later[0]), wave=later[0])
         in_wave = [u for u in units if u.wave == later[0]]
     busy = sum(1 for u in units if u.state == UnitState.UPGRADING)
     slots = max(0, rollout.max_parallel - busy)
     return [u for u in in_wave if u.state == UnitState.PENDING and u.upgrade_id is None][:slots]
 
 
-def _wave_words(wave: int, what: str) -> str:
-    name = _("The canary") if wave == 0 else _("Wave %(n)s") % {"n": wave}
-    if what == "starts":
-        return _("%(wave)s starts.") % {"wave": name}
-    return (
-        name
-        + " "
-        + _("is done: it soaks for %(n)s min (each upgraded cluster must stay RUNNING on the new version).")
+def _wave_words(wave: int) -> Phrase:
+    if wave == 0:
+        return phrase("The canary starts.")
+    return phrase("Wave %(n)s starts.", n=wave)
+
+
+def _soak_words(wave: int, minutes: int) -> Phrase:
+    name = phrase("The canary") if wave == 0 else phrase("Wave %(n)s", n=wave)
+    return phrase(
+        "%(wave)s is done: it soaks for %(n)s min "
+        "(each upgraded cluster must stay RUNNING on the new version).",
+        wave=name,
+        n=minutes,
     )
 
 
@@ -588,37 +629,39 @@ def _start_unit(rollout: Rollout, unit: RolloutUnit, now) -> bool:
             raise _NotNow()
         if upgrade.from_version != unit.from_version or list(upgrade.upgrade_path) != list(unit.path):
             raise _PlanChanged(
-                _(
+                phrase(
                     "Its plan changed since the rollout was approved "
-                    "(%(old)s by %(path)s, now %(new)s by %(now)s)."
+                    "(%(old)s by %(path)s, now %(new)s by %(now)s).",
+                    old=unit.from_version,
+                    path=" → ".join(unit.path),
+                    new=upgrade.from_version,
+                    now=" → ".join(upgrade.upgrade_path),
                 )
-                % {
-                    "old": unit.from_version,
-                    "path": " → ".join(unit.path),
-                    "new": upgrade.from_version,
-                    "now": " → ".join(upgrade.upgrade_path),
-                }
             )
         bound = RolloutUnit.objects.filter(pk=unit.pk, state=UnitState.PENDING, upgrade__isnull=True).update(
-            upgrade=upgrade, state=UnitState.UPGRADING, started_at=now, note=""
+            upgrade=upgrade, state=UnitState.UPGRADING, started_at=now, note="", note_spec=None
         )
         if bound != 1:
             raise _NotNow()
-        record(current.pk, "unit", _("%(unit)s: upgrade #%(id)s started.") % {"unit": unit, "id": upgrade.pk},
-               unit=unit.pk, upgrade=upgrade.pk)  # fmt: skip
+        said = phrase("%(unit)s: upgrade #%(id)s started.", unit=str(unit), id=upgrade.pk)
+        record(current.pk, "unit", said, unit=unit.pk, upgrade=upgrade.pk)
 
     start = Start("next_window") if windows.windows_for(cluster) else Start()
-    approved = _("Part of rollout «%(name)s» (#%(id)s), whose plan was approved as a whole.") % {
-        "name": rollout.name,
-        "id": rollout.pk,
-    }
+    approved = phrase(
+        "Part of rollout «%(name)s» (#%(id)s), whose plan was approved as a whole.",
+        name=rollout.name,
+        id=rollout.pk,
+    )
     try:
         submit_upgrade(
             rollout.created_by,
             cluster,
             package,
-            reason=_("Rollout «%(name)s» to %(version)s.")
-            % {"name": rollout.name, "version": rollout.target_version},
+            reason=str(
+                phrase(
+                    "Rollout «%(name)s» to %(version)s.", name=rollout.name, version=rollout.target_version
+                )
+            ),
             start=start,
             approved_with=approved if rollout.approvals_required else "",
             bind=bind,
@@ -626,20 +669,21 @@ def _start_unit(rollout: Rollout, unit: RolloutUnit, now) -> bool:
     except _NotNow:
         return False
     except _PlanChanged as exc:
-        _fail_unit(unit, str(exc))
+        _fail_unit(unit, exc.args[0])
         return False
     except PrecheckFailed as exc:
         failures = exc.report.failures
         if failures and all(c.key.split(":")[0] in WAIT_KEYS for c in failures):
-            _note_unit(unit, _("Waiting for OCP: %(why)s") % {"why": failures[0].message})
+            _note_unit(unit, phrase("Waiting for OCP: %(why)s", why=failures[0].message))
             return False
-        _fail_unit(unit, _("Its pre-check failed: %(why)s") % {"why": " ".join(c.message for c in failures)})
+        why = joined(*(c.message for c in failures))
+        _fail_unit(unit, phrase("Its pre-check failed: %(why)s", why=why))
         return False
     except (UpgradeConflict, NotAllowed, OperationRefused) as exc:
-        _fail_unit(unit, str(exc))
+        _fail_unit(unit, exc.message)
         return False
     except UpgradeError as exc:  # OCP unreachable and the like: try again next time
-        _note_unit(unit, str(exc))
+        _note_unit(unit, exc.message)
         return False
     return True
 
@@ -647,23 +691,20 @@ def _start_unit(rollout: Rollout, unit: RolloutUnit, now) -> bool:
 def _fail_unit(unit: RolloutUnit, note: str) -> None:
     with transaction.atomic():
         moved = RolloutUnit.objects.filter(pk=unit.pk, state=UnitState.PENDING, upgrade__isnull=True).update(
-            state=UnitState.FAILED, note=note[:2000], finished_at=timezone.now()
+            state=UnitState.FAILED, finished_at=timezone.now(), **RolloutUnit.note_fields(note)
         )
         if moved:
-            record(
-                unit.rollout_id,
-                "unit",
-                _("%(unit)s failed: %(note)s") % {"unit": unit, "note": note},
-                unit=unit.pk,
-            )
+            said = phrase("%(unit)s failed: %(note)s", unit=str(unit), note=note)
+            record(unit.rollout_id, "unit", said, unit=unit.pk)
     enqueue_reconcile(unit.rollout_id)
 
 
 def _note_unit(unit: RolloutUnit, note: str) -> None:
+    fields = RolloutUnit.note_fields(note)
     if (
         RolloutUnit.objects.filter(pk=unit.pk, state=UnitState.PENDING)
-        .exclude(note=note)
-        .update(note=note[:2000])
+        .exclude(note=fields["note"])
+        .update(**fields)
     ):
         Rollout.objects.filter(pk=unit.rollout_id).update(revision=F("revision") + 1)
 
@@ -688,17 +729,20 @@ def _soaked(rollout: Rollout) -> bool:
                 continue
             bad = []
             if remote.status != "RUNNING":
-                bad.append(
-                    _("%(name)s is %(status)s in OCP") % {"name": cluster.name, "status": remote.status}
-                )
+                bad.append(phrase("%(name)s is %(status)s in OCP", name=cluster.name, status=remote.status))
             if not _at(remote.ob_version or "", rollout.target_version):
                 bad.append(
-                    _("%(name)s runs %(version)s in OCP")
-                    % {"name": cluster.name, "version": remote.ob_version}
+                    phrase("%(name)s runs %(version)s in OCP", name=cluster.name, version=remote.ob_version)
                 )
             if bad:
-                fault = _("During the soak: %(what)s.") % {"what": "; ".join(bad)}
-                if RolloutUnit.objects.filter(pk=unit.pk, soak_fault="").update(soak_fault=fault):
-                    record(rollout.pk, "unit", f"{unit}: {fault}", unit=unit.pk)
+                fault = phrase("During the soak: %(what)s.", what=joined(*bad, sep="; "))
+                stuck = RolloutUnit.objects.filter(pk=unit.pk, soak_fault="")
+                if stuck.update(soak_fault=str(fault)[:2000], soak_fault_spec=fault.spec):
+                    record(
+                        rollout.pk,
+                        "unit",
+                        phrase("%(unit)s: %(fault)s", unit=str(unit), fault=fault),
+                        unit=unit.pk,
+                    )
                 ok = False
     return ok

@@ -33,6 +33,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ocpdash.core import phrases
+
 
 class RolloutState(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
@@ -100,6 +102,7 @@ class Rollout(models.Model):
     soak_until = models.DateTimeField(null=True, blank=True)
     paused_from = models.CharField(max_length=20, blank=True)  # the state resume returns to
     halt_reason = models.TextField(blank=True)
+    halt_spec = models.JSONField(null=True, blank=True, editable=False)  # halt_reason as a phrase
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +116,11 @@ class Rollout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.target_version}"
+
+    @property
+    def halt_text(self) -> str:
+        """Why it halted, in the reader's language."""
+        return phrases.render(self.halt_spec, self.halt_reason) if self.halt_spec else self.halt_reason
 
     @property
     def waves(self) -> int:
@@ -136,9 +144,11 @@ class RolloutUnit(models.Model):
     upgrade = models.OneToOneField(
         "upgrades.Upgrade", null=True, blank=True, on_delete=models.PROTECT, related_name="rollout_unit"
     )
-    note = models.TextField(blank=True)  # why it failed, or was not started
+    note = models.TextField(blank=True)  # why it failed, or was not started (English)
+    note_spec = models.JSONField(null=True, blank=True, editable=False)  # the note as a phrase
     # Set when a soak re-read found the upgraded cluster not RUNNING on the target version.
     soak_fault = models.TextField(blank=True)
+    soak_fault_spec = models.JSONField(null=True, blank=True, editable=False)
     failure_accepted = models.BooleanField(default=False)  # failed before a resume: no longer halts
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -151,6 +161,32 @@ class RolloutUnit(models.Model):
 
     def __str__(self) -> str:
         return " + ".join(m["name"] for m in self.members) or str(self.cluster_id)
+
+    @staticmethod
+    def note_fields(note: str) -> dict:
+        """``note`` (a phrase or plain text) as the fields that keep it."""
+        return {
+            "note": str(note)[:2000],
+            "note_spec": note.spec if isinstance(note, phrases.Phrase) else None,
+        }
+
+    def set_note(self, note: str) -> None:
+        for name, value in self.note_fields(note).items():
+            setattr(self, name, value)
+
+    @property
+    def note_phrase(self) -> str:
+        """The note as it was written (a phrase again, when it was one)."""
+        return phrases.Phrase(self.note_spec) if self.note_spec else self.note
+
+    @property
+    def soak_fault_phrase(self) -> str:
+        return phrases.Phrase(self.soak_fault_spec) if self.soak_fault_spec else self.soak_fault
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language."""
+        return phrases.render(self.note_spec, self.note) if self.note_spec else self.note
 
 
 class RolloutApproval(models.Model):
@@ -196,3 +232,9 @@ class RolloutEvent(models.Model):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language (written as a phrase: see ocpdash.core.phrases)."""
+        spec = (self.data or {}).get("phrase")
+        return phrases.render(spec, self.message) if spec else self.message

@@ -5,6 +5,7 @@ from django.db.models.functions import Now
 
 from ocpdash.core.phrases import Phrase
 from ocpdash.upgrades.models import Upgrade, UpgradeEvent
+from ocpdash.upgrades.signals import changed
 
 
 def record(upgrade_id: int, kind: str, message: str, *, actor=None, subtask_id=None, **data) -> UpgradeEvent:
@@ -40,3 +41,4 @@ def announce(kind: str, upgrade_id: int, *, actor=None, **context) -> None:
     from ocpdash.notify import notify
 
     notify(kind, upgrade_id, actor=actor, **context)
+    changed.send(sender=Upgrade, upgrade_id=upgrade_id, kind=kind)

@@ -82,7 +82,9 @@ def _node(unit: RolloutUnit, x: int, y: int, url_for) -> str:
         for i, (name, role) in enumerate(zip(names, roles, strict=False))
     )
     height = _height(unit)
-    title = " + ".join(names) + f" · {unit.get_state_display()}" + (f" · {unit.note}" if unit.note else "")
+    title = (
+        " + ".join(names) + f" · {unit.get_state_display()}" + (f" · {unit.note_text}" if unit.note else "")
+    )
     body = (
         f'<rect width="{NODE_W}" height="{height}" rx="6" fill="{fill}" stroke="{line}" '
         'stroke-width="2"></rect>'

@@ -13,6 +13,7 @@ from ocpdash.api import rollout_serializers as rs
 from ocpdash.api import serializers as s
 from ocpdash.api.pagination import CreatedCursorPagination
 from ocpdash.api.views.base import ApiViewSet
+from ocpdash.core.phrases import translated
 from ocpdash.rollouts import flow
 from ocpdash.rollouts.models import Rollout
 
@@ -150,4 +151,4 @@ class RolloutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         ).data
 
     def _result(self, rollout: Rollout, message: str) -> Response:
-        return Response({"message": message, "rollout": self._detail(rollout)})
+        return Response({"message": translated(message), "rollout": self._detail(rollout)})
