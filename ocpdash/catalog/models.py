@@ -63,6 +63,7 @@ class RpmPackage(models.Model):
     class Meta:
         ordering = ["-added_at", "file_name"]
         verbose_name = _("RPM package")
+        verbose_name_plural = _("RPM packages")
         indexes = [models.Index(fields=["version", "arch"])]
 
     def __str__(self) -> str:
@@ -112,6 +113,8 @@ class SitePresence(models.Model):
     checked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("package at a site")
+        verbose_name_plural = _("packages at sites")
         constraints = [models.UniqueConstraint(fields=["package", "site"], name="presence_once_per_site")]
 
     def __str__(self) -> str:
@@ -168,6 +171,8 @@ class PackageUpload(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("package upload")
+        verbose_name_plural = _("package uploads")
         constraints = [
             models.UniqueConstraint(
                 fields=["package", "site"],
@@ -217,6 +222,8 @@ class CatalogEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("catalog event")
+        verbose_name_plural = _("catalog events")
 
     def __str__(self) -> str:
         return self.message

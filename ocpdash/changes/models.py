@@ -74,6 +74,7 @@ class ApprovalPolicy(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("approval policy")
         verbose_name_plural = _("approval policies")
         constraints = [
             models.CheckConstraint(
@@ -115,6 +116,8 @@ class MaintenanceWindow(models.Model):
 
     class Meta:
         ordering = ["weekday", "start_time", "id"]
+        verbose_name = _("maintenance window")
+        verbose_name_plural = _("maintenance windows")
         constraints = [
             models.CheckConstraint(
                 condition=Q(site__isnull=False, cluster__isnull=True)
@@ -154,6 +157,8 @@ class Blackout(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
+        verbose_name = _("change freeze")
+        verbose_name_plural = _("change freezes")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="blackout_ends_after_start"
@@ -199,6 +204,8 @@ class Approval(models.Model):
     void_reason = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(

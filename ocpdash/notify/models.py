@@ -112,6 +112,7 @@ class Channel(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("channel")
+        verbose_name_plural = _("channels")
 
     def __str__(self) -> str:
         return self.name
@@ -163,6 +164,7 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["channel__name", "id"]
         verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
 
     def __str__(self) -> str:
         return f"{self.channel}: {', '.join(self.events)} ({self.scope_text})"
@@ -248,6 +250,8 @@ class OutageNotice(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("outage notice")
+        verbose_name_plural = _("outage notices")
         constraints = [models.UniqueConstraint(fields=["upgrade", "since"], name="one_notice_per_outage")]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ following the running upgrades (the banner, /readyz, the System page, /metrics).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Heartbeat(models.Model):
@@ -24,6 +25,8 @@ class Heartbeat(models.Model):
 
     class Meta:
         ordering = ["kind", "name"]
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
         indexes = [models.Index(fields=["kind", "seen_at"], name="heartbeat_kind_seen")]
 
     def __str__(self) -> str:

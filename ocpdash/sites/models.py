@@ -66,6 +66,7 @@ class OcpSite(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("OCP site")
+        verbose_name_plural = _("OCP sites")
 
     def __str__(self) -> str:
         return self.name
@@ -201,6 +202,8 @@ class Cluster(models.Model):
 
     class Meta:
         ordering = ["site__name", "name"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
         constraints = [
             models.UniqueConstraint(fields=["site", "ocp_id"], name="cluster_unique_ocp_id_per_site")
         ]

@@ -45,6 +45,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from ocpdash.core import phrases
 
 from ocpdash.core import phrases
 
@@ -184,6 +187,8 @@ class Upgrade(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = gettext_lazy("upgrade")
+        verbose_name_plural = gettext_lazy("upgrades")
         constraints = [
             models.UniqueConstraint(
                 fields=["cluster"],
@@ -243,6 +248,8 @@ class Poller(models.Model):
 
     class Meta:
         ordering = ["number"]
+        verbose_name = gettext_lazy("poller")
+        verbose_name_plural = gettext_lazy("pollers")
 
     def __str__(self) -> str:
         return f"Poller {self.number}"
@@ -269,6 +276,8 @@ class UpgradeTask(models.Model):
 
     class Meta:
         ordering = ["ocp_task_id"]
+        verbose_name = gettext_lazy("OCP task")
+        verbose_name_plural = gettext_lazy("OCP tasks")
         constraints = [
             models.UniqueConstraint(fields=["upgrade", "ocp_task_id"], name="upgrade_task_unique"),
         ]
@@ -303,6 +312,8 @@ class UpgradeStep(models.Model):
 
     class Meta:
         ordering = ["ocp_task_id", "ocp_subtask_id"]
+        verbose_name = gettext_lazy("step")
+        verbose_name_plural = gettext_lazy("steps")
         constraints = [
             models.UniqueConstraint(fields=["upgrade", "ocp_subtask_id"], name="upgrade_step_unique"),
         ]
@@ -362,6 +373,8 @@ class UpgradeEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["upgrade", "created_at"], name="event_timeline")]
+        verbose_name = gettext_lazy("upgrade event")
+        verbose_name_plural = gettext_lazy("upgrade events")
 
     def __str__(self) -> str:
         return self.message
@@ -386,6 +399,8 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = gettext_lazy("comment")
+        verbose_name_plural = gettext_lazy("comments")
 
     def __str__(self) -> str:
         return f"Comment by {self.author_id} on upgrade {self.upgrade_id}"

@@ -42,13 +42,16 @@ MARKED_PYTHON = [
     "ocpdash/upgrades/submission.py", "ocpdash/upgrades/operations.py", "ocpdash/upgrades/polling.py",
     "ocpdash/upgrades/review.py", "ocpdash/upgrades/storing.py", "ocpdash/upgrades/children.py",
     "ocpdash/changes/flow.py",
+    # the admin's names of our models (verbose_name, verbose_name_plural)
+    "ocpdash/upgrades/models.py", "ocpdash/ops/models.py", "ocpdash/upgrades/evidence/render.py",
+    "ocpdash/web/views/history.py",
 ]  # fmt: skip
 # phrase: ocpdash.core.phrases (a sentence translated when it is read; makemessages knows the keyword)
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",
                  "ngettext_lazy", "npgettext", "npgettext_lazy", "phrase"}  # fmt: skip
 # Words that read the same on a Chinese page (product names, units, OCP's own terms in Latin letters).
-SAME_IN_CHINESE = {"ocpdash", "OCP", "RPM", "RPMs", "ETA", "SHA", "SHA-1", "JSON", "API", "CSV", "HTML", "Gantt",
-                   "OS", "IDC", "ID", "PID", "Zone", "RootService", "obd", "OceanBase", "English",
+SAME_IN_CHINESE = {"ocpdash", "OCP", "RPM", "RPMs", "ETA", "SHA", "SHA-1", "JSON", "API", "CSV", "HTML",
+                   "Gantt", "OS", "IDC", "ID", "PID", "Zone", "RootService", "obd", "OceanBase", "English",
                    "readyz", "metrics"}  # fmt: skip
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*[sdifr]")
 
@@ -324,3 +327,20 @@ def test_the_api_keeps_machine_values_and_translates_only_messages(client, viewe
     missing = client.get("/api/upgrades/999999/", headers=chinese)
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found" and missing.json()["message"] == "未找到。"
+
+
+def test_every_model_of_ours_names_itself_in_chinese_in_the_admin(catalogue):
+    """verbose_name and verbose_name_plural written out (Django's default plural, name + "s", has no
+    catalogue entry) and translated."""
+    from django.apps import apps
+
+    ours = [m for m in apps.get_models() if m.__module__.startswith("ocpdash.")]
+    unnamed = [
+        m.__name__ for m in ours if not {"verbose_name", "verbose_name_plural"} <= set(m._meta.original_attrs)
+    ]
+    assert unnamed == []
+    with translation.override("zh-hans"):
+        english = [
+            m.__name__ for m in ours if not re.search(r"[\u4e00-\u9fff]", str(m._meta.verbose_name_plural))
+        ]
+    assert english == []
