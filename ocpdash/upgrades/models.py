@@ -49,8 +49,6 @@ from django.utils.translation import gettext_lazy
 
 from ocpdash.core import phrases
 
-from ocpdash.core import phrases
-
 
 class State(models.TextChoices):
     QUEUED = "queued", "Queued"
