@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
 from ocpdash.core import site_rules
 from ocpdash.sites.models import Cluster, OcpSite
@@ -38,13 +39,13 @@ class OcpSiteForm(forms.ModelForm):
         )
         widgets = {"ca_bundle": forms.Textarea(attrs={"rows": 4, "cols": 70})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.pop("password", None)
         self.initial.pop("access_key_secret", None)
 
     def clean_ca_bundle(self) -> str:
-        pem = self.cleaned_data.get("ca_bundle", "")
+        pem: str = self.cleaned_data.get("ca_bundle", "")
         site_rules.validate_ca_bundle(pem)
         return pem
 
@@ -108,7 +109,7 @@ class ClusterForm(forms.ModelForm):
         model = Cluster
         fields = ("labels",)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["labels"] = ", ".join(self.instance.labels or [])
 
@@ -143,5 +144,5 @@ class ClusterAdmin(admin.ModelAdmin):
     search_fields = ("name", "version")
     readonly_fields = [f.name for f in Cluster._meta.fields if f.name != "labels"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # clusters come from OCP

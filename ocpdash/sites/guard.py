@@ -19,7 +19,8 @@ one failure per probe: as many as there were calls in flight, plus the limit.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -28,6 +29,11 @@ from django.utils import timezone
 from ocpdash.ocp import OcpCredentialsRefused
 from ocpdash.ops import metrics as ops_metrics
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from ocpdash.sites.models import OcpSite
+
 log = logging.getLogger(__name__)
 
 
@@ -35,16 +41,16 @@ CLEAR = {"auth_failures": 0, "auth_refused_since": None, "auth_probe_until": Non
 
 
 class CredentialGuard:
-    def __init__(self, site_id: int, failures: int = 0, refused_since=None) -> None:
+    def __init__(self, site_id: int, failures: int = 0, refused_since: datetime | None = None) -> None:
         self.site_id = site_id
         self.failures = failures
         self.refused_since = refused_since
 
     @classmethod
-    def for_site(cls, site) -> CredentialGuard:
+    def for_site(cls, site: OcpSite) -> CredentialGuard:
         return cls(site.pk, site.auth_failures, site.auth_refused_since)
 
-    def refresh(self, failures: int, refused_since) -> None:
+    def refresh(self, failures: int, refused_since: datetime | None) -> None:
         """The site's state as a caller just read it (a long-lived client sees other workers' 401s)."""
         self.failures, self.refused_since = failures, refused_since
 
@@ -70,7 +76,7 @@ class CredentialGuard:
 
     # --- the site row ----------------------------------------------------------------------------
 
-    def _sites(self):
+    def _sites(self) -> QuerySet[OcpSite]:
         from ocpdash.sites.models import OcpSite
 
         return OcpSite.objects.filter(pk=self.site_id)
@@ -104,7 +110,7 @@ class CredentialGuard:
         self.failures = 0
 
 
-def refused_message(since) -> str:
+def refused_message(since: datetime) -> str:
     when = timezone.localtime(since).strftime("%Y-%m-%d %H:%M:%S %Z")
     return (
         f"OCP refused ocpdash's credentials since {when}, nothing is being followed on this site. "
@@ -112,6 +118,6 @@ def refused_message(since) -> str:
     )
 
 
-def resume(site) -> None:
+def resume(site: OcpSite) -> None:
     """An operator's "Try again": calls to the site resume (the next 401s count afresh)."""
     type(site).objects.filter(pk=site.pk).update(**CLEAR)

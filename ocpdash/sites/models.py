@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from requests.auth import AuthBase
 
     from ocpdash.ocp import OcpClient
+    from ocpdash.ocp.platform import HostPlatform
 
 
 class OcpSite(models.Model):
@@ -74,7 +75,7 @@ class OcpSite(models.Model):
     def __repr__(self) -> str:
         return f"<OcpSite {self.pk} {self.name} {self.base_url}>"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Saving a site (new URL or credentials, in the admin, the API or at start-up) is a new try:
         calls to it resume."""
         from ocpdash.sites.guard import CLEAR
@@ -119,13 +120,13 @@ class OcpSite(models.Model):
         options.update(kwargs)
         return OcpClient(self.base_url, auth=auth, **options)
 
-    def shared_client(self, **kwargs):
+    def shared_client(self, **kwargs: Any) -> OcpClient:
         """A client kept open in this thread for this site, so frequent polls reuse one HTTP
         connection (keep-alive) instead of opening one each. The caller must not close it. It is
         replaced when the site is saved (new URL or credentials) and after sitting idle for
         SHARED_CLIENT_IDLE_SECONDS, well under the minute servers keep idle connections open, so a
         connection OCP has dropped is never reused."""
-        clients = _shared.__dict__.setdefault("clients", {})
+        clients: dict[tuple[Any, ...], _HeldClient] = _shared.__dict__.setdefault("clients", {})
         slot, version = (self.pk, tuple(sorted(kwargs.items()))), (self.updated_at, self.base_url)
         now = time.monotonic()
         held = clients.get(slot)
@@ -167,8 +168,8 @@ _shared = threading.local()
 
 @dataclass
 class _HeldClient:
-    version: tuple
-    client: object
+    version: tuple[Any, ...]
+    client: OcpClient
     used: float
 
 
@@ -219,8 +220,8 @@ class Cluster(models.Model):
         return label in (self.labels or [])
 
     @property
-    def platform(self):
-        """The RPM family its hosts take (ocpdash.ocp.platform.HostPlatform)."""
+    def platform(self) -> HostPlatform:
+        """The RPM family its hosts take."""
         from ocpdash.ocp.platform import host_platform
 
         return host_platform(self.operating_system, self.kernel)
@@ -246,7 +247,8 @@ class Cluster(models.Model):
         """The zone whose server holds the RootService (OCP upgrades it first when rolling)."""
         for zone in self.zones or []:
             if any(server.get("rootserver") for server in zone.get("servers", [])):
-                return zone.get("name")
+                name: str | None = zone.get("name")
+                return name
         return None
 
     def default_zone_order(self) -> list[str]:

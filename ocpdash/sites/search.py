@@ -21,7 +21,7 @@ FILTER_KEYS = ("site", "version", "status", "label")
 SEARCH_MAX_LENGTH = 100
 
 
-def labels_of(cluster) -> list[str]:
+def labels_of(cluster: Cluster) -> list[str]:
     return [str(label) for label in cluster.labels or [] if str(label)]
 
 
@@ -42,7 +42,7 @@ class ClusterFilter:
         """The non-empty keys as a query string (links and the live poll keep the filter)."""
         return urlencode({key: value for key, value in asdict(self).items() if value})
 
-    def matches(self, cluster) -> bool:
+    def matches(self, cluster: Cluster) -> bool:
         if self.site and cluster.site.name != self.site:
             return False
         if (self.version and cluster.version != self.version) or (
@@ -60,7 +60,7 @@ class ClusterFilter:
         return all(word in text for word in self.q.casefold().split())
 
 
-def options(clusters: Iterable) -> dict[str, list[str]]:
+def options(clusters: Iterable[Cluster]) -> dict[str, list[str]]:
     """What each filter can take: the values the clusters have."""
     found: dict[str, set[str]] = {key: set() for key in FILTER_KEYS}
     for cluster in clusters:

@@ -48,7 +48,9 @@ class Adjustments:
             self.note(f"{what} cut to {limit} characters")
         return value
 
-    def number(self, value: int | None, low: int, high: int, what: str, default: int | None = None):
+    def number(
+        self, value: int | None, low: int, high: int, what: str, default: int | None = None
+    ) -> int | None:
         if value is None:
             return default
         if value < low or value > high:

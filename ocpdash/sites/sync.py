@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -117,7 +118,9 @@ def link_pairs(stored: dict[int, tuple[Cluster, OcpCluster]]) -> None:
             cluster.primary_id = primary_pk
 
 
-def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result: SyncResult):
+def _store_cluster(
+    site: OcpSite, client: OcpClient, remote: OcpCluster, result: SyncResult
+) -> tuple[Cluster, bool]:
     """Store one cluster, its values made storable (storable.py); what was adjusted is a warning."""
     identity(remote.id, "cluster id")
     zones, architecture, release, kernel = _zones_and_platform(client, remote, result)
@@ -150,7 +153,7 @@ def _store_cluster(site: OcpSite, client: OcpClient, remote: OcpCluster, result:
     return Cluster.objects.update_or_create(site=site, ocp_id=remote.id, defaults=values)
 
 
-def _json_text(value):
+def _json_text(value: Any) -> Any:
     """OCP's strings inside stored JSON: no NUL (PostgreSQL's jsonb refuses it), none endless."""
     if isinstance(value, str):
         return value.replace("\x00", "")[:1000]
@@ -179,7 +182,9 @@ def cluster_version(ob_version: str, zones: list[dict]) -> str:
     return ob_version
 
 
-def _zones_and_platform(client: OcpClient, remote: OcpCluster, result: SyncResult):
+def _zones_and_platform(
+    client: OcpClient, remote: OcpCluster, result: SyncResult
+) -> tuple[list[dict[str, Any]], str, str, str]:
     """Zones with their servers, and the architecture/OS of the cluster's hosts (from the first host)."""
     try:
         servers = client.list_servers(remote.id)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
@@ -11,7 +13,7 @@ def sync_all_sites() -> None:
 
 
 @worker_ready.connect
-def sync_when_a_worker_starts(sender, **kwargs) -> None:
+def sync_when_a_worker_starts(sender: Any, **kwargs: Any) -> None:
     """So a fresh `make run` shows the clusters as soon as the simulator answers."""
     if settings.OCPDASH_SYNC_ON_WORKER_START:
         sync_all_sites.apply_async(countdown=2)

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocpdash.core.logs import bind_upgrade, bound
-from ocpdash.ocp import OcpError, OcpUnreachable
+from ocpdash.ocp import OcpClient, OcpError, OcpUnreachable
 from ocpdash.ops import metrics
+from ocpdash.sites.guard import CredentialGuard
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades import lease, sitecalls
 from ocpdash.upgrades.models import Upgrade
@@ -103,8 +104,7 @@ def _settle(upgrade: Upgrade, claim: lease.Claim, result, clients: dict) -> floa
         return 0.0
     site = upgrade.cluster.site
     if site.pk not in clients:  # this thread's client, for what a poll asks OCP beyond its read
-        client = clients[site.pk] = site.shared_client(max_retries=0)
-        client.observer.refresh(site.auth_failures, site.auth_refused_since)
+        clients[site.pk] = _site_client(site)
     with bind_upgrade(upgrade.pk):
         try:
             next_in = settle(upgrade, claim.leases[upgrade.pk], clients[site.pk], read)
@@ -113,6 +113,15 @@ def _settle(upgrade: Upgrade, claim: lease.Claim, result, clients: dict) -> floa
             raise
     metrics.poll_done(metrics.poll_outcome(next_in, calls))
     return next_in
+
+
+def _site_client(site: OcpSite) -> OcpClient:
+    """This thread's kept-alive client for the site, its credential guard told the site's state as read."""
+    client = site.shared_client(max_retries=0)
+    guard = client.observer
+    assert isinstance(guard, CredentialGuard)  # OcpSite.client guards every call unless told not to
+    guard.refresh(site.auth_failures, site.auth_refused_since)
+    return client
 
 
 def _reader(site: OcpSite, upgrade: Upgrade, tracked, pacer: sitecalls.Pacer, down: set[int]):
@@ -125,8 +134,7 @@ def _reader(site: OcpSite, upgrade: Upgrade, tracked, pacer: sitecalls.Pacer, do
             return UNREAD, []
         with bound(upgrade_id=upgrade.pk), metrics.polling(upgrade.last_due_at) as calls:
             try:
-                client = site.shared_client(max_retries=0)
-                client.observer.refresh(site.auth_failures, site.auth_refused_since)
+                client = _site_client(site)
                 parent, snapshot = read_known(client, task_id, tracked, pacer.wait)
                 return Read(tracked, parent, snapshot), calls
             except OcpError as exc:

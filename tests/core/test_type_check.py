@@ -1,7 +1,8 @@
 """make lint type-checks the domain (pyproject.toml [tool.mypy]): a type error in the engine, or an
-unannotated function in OCP's client (checked as strictly as `mypy --strict`), fails it. The check runs
-mypy as make lint does, with two of the domain's files replaced (mypy's --shadow-file) by copies that
-carry the mistake, on a copy of the project's mypy cache so it takes seconds."""
+unannotated function in OCP's client or in sites (both checked as strictly as `mypy --strict`), fails
+it. The check runs mypy as make lint does, with three of the domain's files replaced (mypy's
+--shadow-file) by copies that carry the mistake, on a copy of the project's mypy cache so it takes
+seconds."""
 
 import os
 import shutil
@@ -12,18 +13,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-ENGINE_FILE = "ocpdash/upgrades/params.py"
-ENGINE_MISTAKE = """
-
-def deliberate_mistake() -> int:
-    return parse_id("1")  # int | None, not int
-"""
-CLIENT_FILE = "ocpdash/ocp/versions.py"
-CLIENT_MISTAKE = """
+UNANNOTATED = """
 
 def deliberately_unannotated(value):
     return value
 """
+# file: (what is appended to it, what mypy must then say about it)
+MISTAKES = {
+    "ocpdash/upgrades/params.py": (
+        '\n\ndef deliberate_mistake() -> int:\n    return parse_id("1")  # int | None, not int\n',
+        "Incompatible return value type",
+    ),
+    "ocpdash/ocp/versions.py": (UNANNOTATED, "Function is missing a type annotation"),
+    "ocpdash/sites/search.py": (UNANNOTATED, "Function is missing a type annotation"),
+}
 
 
 def test_the_domain_is_what_mypy_checks():
@@ -31,10 +34,10 @@ def test_the_domain_is_what_mypy_checks():
     assert set(config["files"]) == {"ocpdash/ocp", "ocpdash/sites", "ocpdash/upgrades"}
 
 
-def test_make_lint_fails_on_a_type_error_in_the_engine_and_an_untyped_def_in_the_client(tmp_path):
+def test_make_lint_fails_on_a_type_error_in_the_engine_and_an_untyped_def_in_the_client_or_sites(tmp_path):
     shadows = []
-    for name, mistake in ((ENGINE_FILE, ENGINE_MISTAKE), (CLIENT_FILE, CLIENT_MISTAKE)):
-        shadow = tmp_path / Path(name).name
+    for name, (mistake, _) in MISTAKES.items():
+        shadow = tmp_path / name.replace("/", "_")
         shadow.write_text((ROOT / name).read_text() + mistake)
         shadows += ["--shadow-file", name, str(shadow)]
     cache = tmp_path / "cache"
@@ -50,6 +53,6 @@ def test_make_lint_fails_on_a_type_error_in_the_engine_and_an_untyped_def_in_the
     )
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]
     assert done.returncode == 1, done.stdout + done.stderr
-    assert any(line.startswith(ENGINE_FILE) and "Incompatible return value type" in line for line in errors)
-    assert any(line.startswith(CLIENT_FILE) and "missing a type annotation" in line for line in errors)
-    assert len(errors) == 2, errors  # nothing else in the domain
+    for name, (_, said) in MISTAKES.items():
+        assert any(line.startswith(name) and said in line for line in errors), (name, errors)
+    assert len(errors) == len(MISTAKES), errors  # nothing else in the domain
