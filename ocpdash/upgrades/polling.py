@@ -260,7 +260,7 @@ def _announce(upgrade_id: int, state: str, failure: str) -> None:
 
 
 # What a poll says when OCP's task moves the upgrade on (a failure says which steps: _failure_message).
-_STATE_SENTENCES = {
+_STATE_SENTENCES: dict[str, str] = {
     State.RUNNING: phrase("Upgrade running."),
     State.SUCCESSFUL: phrase("Upgrade successful."),
     State.ROLLED_BACK: phrase("Upgrade rolled back."),
