@@ -23,5 +23,12 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _english_terminal(monkeypatch):
+    """Commands print in the terminal's language (ocpdash.api.cli.terminal_language): tests read
+    English whatever the developer's LANG."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,14 +3,37 @@ upgrades. Commands only parse arguments and call the same domain functions as th
 
 from __future__ import annotations
 
+import os
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.core.phrases import translated
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import PrecheckFailed, UpgradeError
 from ocpdash.upgrades.models import Upgrade
 from ocpdash.upgrades.params import parse_id
+
+
+def terminal_language() -> str:
+    """The terminal's language as POSIX tools take it (LC_ALL, else LC_MESSAGES, else LANG): zh_CN.UTF-8
+    and the like read Chinese; anything else, or nothing set, English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := os.environ.get(name, ""):
+            return "zh-hans" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+class PeopleCommand(BaseCommand):
+    """A command whose output people read, in the terminal's language (:func:`terminal_language`).
+    Machine values (states, ids, OCP's statuses, JSON) and the options' help stay as they are."""
+
+    def execute(self, *args, **options):
+        with translation.override(terminal_language()):
+            return super().execute(*args, **options)
 
 
 def add_user_argument(parser, required: bool = True) -> None:
@@ -45,9 +68,9 @@ def get_user(username: str):
     try:
         user = get_user_model().objects.get(username=username)
     except get_user_model().DoesNotExist:
-        raise CommandError(f"No ocpdash user named {username!r}.")
+        raise CommandError(_("No ocpdash user named %(name)r.") % {"name": username})
     if not user.is_active:
-        raise CommandError(f"User {username!r} is inactive.")
+        raise CommandError(_("User %(name)r is inactive.") % {"name": username})
     return user
 
 
@@ -62,9 +85,11 @@ def get_cluster(ref: str) -> Cluster:
     else:
         found = list(qs.filter(name=ref))
     if not found:
-        raise CommandError(f"No cluster {ref!r} (give its id, name or site/name; run sync_clusters?).")
+        raise CommandError(
+            _("No cluster %(ref)r (give its id, name or site/name; run sync_clusters?).") % {"ref": ref}
+        )
     if len(found) > 1:
-        raise CommandError(f"Several clusters are named {ref!r}: give site/name or the id.")
+        raise CommandError(_("Several clusters are named %(ref)r: give site/name or the id.") % {"ref": ref})
     return found[0]
 
 
@@ -74,24 +99,24 @@ def get_package(ref: str) -> RpmPackage:
     try:
         return RpmPackage.objects.get(**lookup)
     except RpmPackage.DoesNotExist:
-        raise CommandError(f"No package {ref!r} in the catalog (give its id or file name).")
+        raise CommandError(_("No package %(ref)r in the catalog (give its id or file name).") % {"ref": ref})
 
 
 def get_upgrade(ref: str) -> Upgrade:
     if parse_id(ref) is None:
-        raise CommandError(f"An upgrade id is a number (up to 18 digits), not {ref!r}.")
+        raise CommandError(_("An upgrade id is a number (up to 18 digits), not %(ref)r.") % {"ref": ref})
     try:
         return Upgrade.objects.for_list().get(pk=parse_id(ref))
     except Upgrade.DoesNotExist:
-        raise CommandError(f"No upgrade #{ref}.")
+        raise CommandError(_("No upgrade #%(id)s.") % {"id": ref})
 
 
 def command_error(exc: UpgradeError) -> CommandError:
     """A domain error as a CommandError: the message (and every failing check), no traceback."""
     if isinstance(exc, PrecheckFailed):
         lines = [f"  ✗ {check.key}: {check.message}" for check in exc.report.failures]
-        return CommandError("\n".join(["The pre-check failed:", *lines]))
-    return CommandError(exc.message)
+        return CommandError("\n".join([_("The pre-check failed:"), *lines]))
+    return CommandError(translated(exc.message))
 
 
 def upgrade_summary(upgrade: Upgrade) -> list[str]:

@@ -44,7 +44,7 @@ MARKED_PYTHON = [
     "ocpdash/changes/flow.py",
     # the admin's names of our models (verbose_name, verbose_name_plural)
     "ocpdash/upgrades/models.py", "ocpdash/ops/models.py", "ocpdash/upgrades/evidence/render.py",
-    "ocpdash/web/views/history.py",
+    "ocpdash/web/views/history.py", "ocpdash/api",  # the API's docs page, and the commands' output
 ]  # fmt: skip
 # phrase: ocpdash.core.phrases (a sentence translated when it is read; makemessages knows the keyword)
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from ocpdash.api.cli import get_user
+from ocpdash.api.cli import PeopleCommand, get_user
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "Issue (print) or revoke the API token of a user. Issuing replaces any earlier token."
 
     def add_arguments(self, parser):
@@ -17,11 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, username: str, **options):
         user = get_user(username)
-        deleted, _ = Token.objects.filter(user=user).delete()
+        deleted, _rows = Token.objects.filter(user=user).delete()
         if action == "revoke":
             if not deleted:
-                raise CommandError(f"{username} has no API token.")
-            self.stdout.write(f"Revoked the API token of {username}.")
+                raise CommandError(_("%(user)s has no API token.") % {"user": username})
+            self.stdout.write(_("Revoked the API token of %(user)s.") % {"user": username})
             return
         token = Token.objects.create(user=user)
         self.stdout.write(token.key)

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
-from ocpdash.api.cli import add_user_argument, command_error, get_upgrade, get_user
+from ocpdash.api.cli import PeopleCommand, add_user_argument, command_error, get_upgrade, get_user
 from ocpdash.changes.flow import approve
+from ocpdash.core.phrases import translated
 from ocpdash.upgrades.errors import UpgradeError
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Approve upgrade ID's plan as --user (Approvers role; not the requester). OCP is asked again "
         "first: if the plan changed, nothing is approved and its approvals are void."
@@ -32,4 +31,4 @@ class Command(BaseCommand):
             )
         except UpgradeError as exc:
             raise command_error(exc)
-        self.stdout.write(message)
+        self.stdout.write(translated(message))

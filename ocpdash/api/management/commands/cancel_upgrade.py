@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
-from ocpdash.api.cli import add_user_argument, command_error, get_upgrade, get_user
+from ocpdash.api.cli import PeopleCommand, add_user_argument, command_error, get_upgrade, get_user
+from ocpdash.core.phrases import translated
 from ocpdash.upgrades.errors import UpgradeError
 from ocpdash.upgrades.operations import operate_task
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Cancel upgrade ID as --user while OCP has not started it (awaiting approval, scheduled, queued, "
         "submitting or needs attention). If an earlier attempt may have reached OCP, ocpdash looks "
@@ -26,4 +25,4 @@ class Command(BaseCommand):
             message = operate_task(user, upgrade, "cancel", reason=options["reason"])
         except UpgradeError as exc:
             raise command_error(exc)
-        self.stdout.write(message)
+        self.stdout.write(translated(message))

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
-from ocpdash.api.cli import add_user_argument, get_user
+from ocpdash.api.cli import PeopleCommand, add_user_argument, get_user
 from ocpdash.catalog.fetch import downloaded, is_url, shown
 from ocpdash.catalog.intake import RpmRefused, keep
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Add OceanBase RPMs to the catalog: every *.rpm of a folder, one RPM file or URL, or a list "
         "file (one path, relative to the list, or http(s) URL per line; # starts a comment). Each file "
@@ -27,7 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = get_user(options["user"])
         if not user.has_perm("catalog.add_rpmpackage"):
-            raise CommandError(f"{user} may not add packages to the catalog (Catalog admins role needed).")
+            raise CommandError(
+                _("%(user)s may not add packages to the catalog (Catalog admins role needed).")
+                % {"user": user}
+            )
         sources = self.sources(options["source"])
         refused = 0
         for source in sources:
@@ -35,9 +39,13 @@ class Command(BaseCommand):
                 self.add(source, user, options["notes"])
             except RpmRefused as exc:
                 refused += 1
-                self.stderr.write(f"refused {self.label(source)}: {exc.message}")
+                self.stderr.write(
+                    _("refused %(file)s: %(error)s") % {"file": self.label(source), "error": exc.message}
+                )
         if refused:
-            raise CommandError(f"{refused} of {len(sources)} files refused.")
+            raise CommandError(
+                _("%(refused)s of %(count)s files refused.") % {"refused": refused, "count": len(sources)}
+            )
 
     def sources(self, source: str) -> list[Path | str]:
         if is_url(source):
@@ -53,9 +61,11 @@ class Command(BaseCommand):
             found = [line if is_url(line) else path.parent / line for line in entries]
             missing = [str(p) for p in found if isinstance(p, Path) and not p.is_file()]
             if missing:
-                raise CommandError("Not found: " + ", ".join(missing))
+                raise CommandError(_("Not found: %(files)s") % {"files": ", ".join(map(str, missing))})
             return found
-        raise CommandError(f"{source} is neither a folder, an RPM, a URL nor a list file.")
+        raise CommandError(
+            _("%(source)s is neither a folder, an RPM, a URL nor a list file.") % {"source": source}
+        )
 
     @staticmethod
     def label(source: Path | str) -> str:
@@ -68,9 +78,11 @@ class Command(BaseCommand):
         else:
             with downloaded(source) as (file_name, handle):
                 package, new = keep(handle, file_name, user, notes=notes)
-        dep = ", with its own upgrade dependency file" if package.upgrade_dep_file else ""
-        what = "added" if new else "updated"
-        self.stdout.write(
-            f"{what} {package.file_name} ({package.size} bytes, sha256 {package.sha256}, "
-            f"header and digests verified{dep})"
-        )
+        facts = {"file": package.file_name, "size": package.size, "sha256": package.sha256}
+        said = (
+            _("added %(file)s (%(size)s bytes, sha256 %(sha256)s, header and digests verified")
+            if new
+            else _("updated %(file)s (%(size)s bytes, sha256 %(sha256)s, header and digests verified")
+        ) % facts
+        dep = _(", with its own upgrade dependency file") if package.upgrade_dep_file else ""
+        self.stdout.write(f"{said}{dep})")

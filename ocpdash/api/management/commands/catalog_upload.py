@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
-from ocpdash.api.cli import add_user_argument, get_package, get_user
+from ocpdash.api.cli import PeopleCommand, add_user_argument, get_package, get_user
 from ocpdash.catalog.models import PackageUpload, UploadState
 from ocpdash.catalog.uploading import UploadNotAllowed, request_upload
 from ocpdash.sites.models import OcpSite
@@ -16,10 +17,10 @@ def get_site(ref: str) -> OcpSite:
     try:
         return OcpSite.objects.get(**lookup)
     except OcpSite.DoesNotExist:
-        raise CommandError(f"No OCP site {ref!r} (give its name or id).") from None
+        raise CommandError(_("No OCP site %(ref)r (give its name or id).") % {"ref": ref}) from None
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Upload a catalog package's RPM to OCP sites (a worker sends it; OCP's package list is looked at "
         "first, so nothing is uploaded twice). --wait follows it to the end and exits non-zero on failure."
@@ -42,8 +43,9 @@ class Command(BaseCommand):
                 upload, new = request_upload(user, package, site)
             except UploadNotAllowed as exc:
                 raise CommandError(exc.message) from None
-            what = "queued" if new else "already under way"
-            self.stdout.write(f"upload #{upload.pk} of {package.file_name} to {site.name}: {what}")
+            what = _("queued") if new else _("already under way")
+            facts = {"id": upload.pk, "file": package.file_name, "site": site.name, "what": what}
+            self.stdout.write(_("upload #%(id)s of %(file)s to %(site)s: %(what)s") % facts)
             uploads.append(upload.pk)
         if options["wait"]:
             self.wait(uploads, options["timeout"])
@@ -61,8 +63,13 @@ class Command(BaseCommand):
             if all(not row.is_active for row in rows):
                 break
             if time.monotonic() > deadline:
-                raise CommandError(f"Still not finished after {timeout:.0f} s (is a worker running?).")
+                raise CommandError(
+                    _("Still not finished after %(seconds)s s (is a worker running?).")
+                    % {"seconds": f"{timeout:.0f}"}
+                )
             time.sleep(0.5)
         failed = [row for row in rows if row.state == UploadState.FAILED]
         if failed:
-            raise CommandError(f"{len(failed)} of {len(rows)} uploads failed.")
+            raise CommandError(
+                _("%(failed)s of %(count)s uploads failed.") % {"failed": len(failed), "count": len(rows)}
+            )

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
-from ocpdash.api.cli import add_user_argument, command_error, get_upgrade, get_user
+from ocpdash.api.cli import PeopleCommand, add_user_argument, command_error, get_upgrade, get_user
 from ocpdash.changes.flow import decline
+from ocpdash.core.phrases import translated
 from ocpdash.upgrades.errors import UpgradeError
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Decline upgrade ID (awaiting approval or its start) as --user, saying why (Approvers role; "
         "not the requester). It ends; nothing is sent to OCP."
@@ -25,4 +24,4 @@ class Command(BaseCommand):
             message = decline(user, upgrade, comment=options["comment"])
         except UpgradeError as exc:
             raise command_error(exc)
-        self.stdout.write(message)
+        self.stdout.write(translated(message))

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ocpdash.api.cli import get_upgrade
+from ocpdash.api.cli import PeopleCommand, get_upgrade
 from ocpdash.upgrades import evidence
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Write an upgrade's evidence pack: one self-contained HTML file stating the SHA-256 of the "
         "evidence JSON, or (--json, or an --out ending in .json) that JSON. --verify FILE checks one."
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         if options["verify"]:
             return self._verify(Path(options["verify"]), options["sha256"])
         if not options["upgrade"] or not options["out"]:
-            raise CommandError("Give an upgrade id and --out FILE (or --verify FILE).")
+            raise CommandError(_("Give an upgrade id and --out FILE (or --verify FILE)."))
         pack = evidence.export(get_upgrade(options["upgrade"]).pk)
         as_json = options["json"] or options["out"].lower().endswith(".json")
         if as_json:
@@ -43,17 +44,25 @@ class Command(BaseCommand):
         try:
             Path(options["out"]).write_bytes(body)
         except OSError as exc:
-            raise CommandError(f"Cannot write {options['out']}: {exc.strerror}.") from None
-        what = "evidence JSON" if as_json else "evidence HTML"
-        self.stdout.write(f"Wrote the {what} of upgrade #{pack.upgrade_id} to {options['out']}.")
-        self.stdout.write(f"SHA-256 of the evidence JSON: {pack.sha256}")
+            raise CommandError(
+                _("Cannot write %(file)s: %(error)s.") % {"file": options["out"], "error": exc.strerror}
+            ) from None
+        wrote = (
+            _("Wrote the evidence JSON of upgrade #%(id)s to %(file)s.")
+            if as_json
+            else _("Wrote the evidence HTML of upgrade #%(id)s to %(file)s.")
+        )
+        self.stdout.write(wrote % {"id": pack.upgrade_id, "file": options["out"]})
+        self.stdout.write(_("SHA-256 of the evidence JSON: %(sha)s") % {"sha": pack.sha256})
         return None
 
     def _verify(self, path: Path, expected: str | None) -> None:
         try:
             verdict = evidence.verify(path.read_bytes(), expected)
         except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+            raise CommandError(
+                _("Cannot read %(file)s: %(error)s.") % {"file": path, "error": exc.strerror}
+            ) from None
         if not verdict.ok:
             raise CommandError(verdict.message)
         self.stdout.write(verdict.message)

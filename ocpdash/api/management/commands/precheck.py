@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from ocpdash.api.cli import (
+    PeopleCommand,
     add_option_arguments,
     add_user_argument,
     get_cluster,
@@ -15,7 +17,7 @@ from ocpdash.api.cli import (
 from ocpdash.upgrades.precheck import precheck
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "Pre-check an upgrade of CLUSTER to PACKAGE without submitting it (exit 1 when it fails)."
 
     def add_arguments(self, parser):
@@ -32,15 +34,22 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
-            self.stdout.write(f"Pre-check {report.from_version} → {report.to_version}:")
+            self.stdout.write(
+                _("Pre-check %(from)s → %(to)s:") % {"from": report.from_version, "to": report.to_version}
+            )
             marks = {"ok": "✓", "warning": "⚠", "error": "✗"}
             for check in report.checks:
                 self.stdout.write(f"  {marks.get(check.level, '?')} {check.key}: {check.message}")
             for step in report.path:
-                kind = (
-                    f"binary stop, RPM {step.file_name or '(none found)'}" if step.binary else "scripts only"
+                if not step.binary:
+                    kind = _("scripts only")
+                else:
+                    kind = _("binary stop, RPM %(file)s") % {"file": step.file_name or _("(none found)")}
+                    kind += ", " + (_("in OCP") if step.in_ocp else _("MISSING in OCP"))
+                self.stdout.write(
+                    _("  path: %(version)s (%(kind)s)") % {"version": step.version, "kind": kind}
                 )
-                where = "" if not step.binary else (" in OCP" if step.in_ocp else " MISSING in OCP")
-                self.stdout.write(f"  path: {step.version} ({kind}{where})")
         if not report.ok:
-            raise CommandError(f"The pre-check failed ({len(report.failures)} failing checks).")
+            raise CommandError(
+                _("The pre-check failed (%(count)s failing checks).") % {"count": len(report.failures)}
+            )

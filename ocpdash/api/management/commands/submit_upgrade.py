@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from ocpdash.api.cli import (
+    PeopleCommand,
     add_option_arguments,
     add_user_argument,
     command_error,
@@ -24,7 +26,7 @@ from ocpdash.upgrades.submission import submit_upgrade
 STOP_STATES = (*TERMINAL_STATES, State.FAILED, State.NEEDS_ATTENTION)
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Pre-check and request an upgrade of CLUSTER to PACKAGE as --user: it is submitted to OCP at "
         "once, or waits for approval (an approval policy applies) or for its --start. With --wait, follow "
@@ -64,16 +66,18 @@ class Command(BaseCommand):
             )
         except UpgradeError as exc:
             raise command_error(exc)
-        self.stdout.write(
-            f"Requested upgrade #{upgrade.pk} ({upgrade.from_version} → {upgrade.to_version}): "
-            f"{upgrade.get_state_display().lower()}."
-            + (f" {upgrade.start_note}" if upgrade.start_note else "")
-        )
+        requested = _("Requested upgrade #%(id)s (%(from)s → %(to)s): %(state)s.") % {
+            "id": upgrade.pk, "from": upgrade.from_version, "to": upgrade.to_version,
+            "state": _(upgrade.get_state_display()).lower(),  # msgids: ocpdash.web.terms
+        }  # fmt: skip
+        self.stdout.write(requested + (f" {upgrade.start_note}" if upgrade.start_note else ""))
         if upgrade.state == State.AWAITING_APPROVAL:
             self.stdout.write(
-                f"  It needs {upgrade.approvals_required} approval(s): "
-                f"manage.py approve_upgrade {upgrade.pk} "
-                "--user APPROVER (plan digest " + upgrade.plan_digest[:12] + ")."
+                _(
+                    "  It needs %(count)s approval(s): manage.py approve_upgrade %(id)s --user APPROVER "
+                    "(plan digest %(digest)s)."
+                )
+                % {"count": upgrade.approvals_required, "id": upgrade.pk, "digest": upgrade.plan_digest[:12]}
             )
         if options["wait"]:
             self.follow(upgrade.pk, options["interval"], options["timeout"])
@@ -95,10 +99,15 @@ class Command(BaseCommand):
             if state in STOP_STATES:
                 break
             if time.monotonic() > deadline:
-                raise CommandError(f"Upgrade #{upgrade_id} is still {state} after {timeout:.0f}s.")
+                raise CommandError(
+                    _("Upgrade #%(id)s is still %(state)s after %(seconds)ss.")
+                    % {"id": upgrade_id, "state": state, "seconds": f"{timeout:.0f}"}
+                )
             time.sleep(interval)
         for line in upgrade_summary(upgrade):
             self.stdout.write(line)
         if state != State.SUCCESSFUL:
-            why = upgrade.last_error or "see its events"
-            raise CommandError(f"Upgrade #{upgrade_id} ended {state}: {why}")
+            why = upgrade.last_error or _("see its events")
+            raise CommandError(
+                _("Upgrade #%(id)s ended %(state)s: %(why)s") % {"id": upgrade_id, "state": state, "why": why}
+            )

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
+from ocpdash.api.cli import PeopleCommand
 from ocpdash.sites.models import OcpSite
 from ocpdash.sites.sync import sync_all_sites, sync_site
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "Read the clusters of every enabled OCP site (or one, with --site) from OCP now."
 
     def add_arguments(self, parser):
@@ -17,17 +19,25 @@ class Command(BaseCommand):
             try:
                 results = [sync_site(OcpSite.objects.get(name=site))]
             except OcpSite.DoesNotExist:
-                raise CommandError(f"No OCP site named {site!r}.")
+                raise CommandError(_("No OCP site named %(name)r.") % {"name": site})
         else:
             results = sync_all_sites()
         for result in results:
             if result.error:
-                self.stderr.write(f"{result.site}: sync failed: {result.error}")
+                self.stderr.write(
+                    _("%(site)s: sync failed: %(error)s") % {"site": result.site, "error": result.error}
+                )
             else:
                 self.stdout.write(
-                    f"{result.site}: {result.clusters} clusters ({result.created} new, {result.gone} gone)"
+                    _("%(site)s: %(clusters)s clusters (%(new)s new, %(gone)s gone)")
+                    % {
+                        "site": result.site,
+                        "clusters": result.clusters,
+                        "new": result.created,
+                        "gone": result.gone,
+                    }
                 )
             for warning in result.warnings:
-                self.stdout.write(f"  warning: {warning}")
+                self.stdout.write(_("  warning: %(warning)s") % {"warning": warning})
         if any(result.error for result in results):
-            raise CommandError("Some sites could not be synced.")
+            raise CommandError(_("Some sites could not be synced."))

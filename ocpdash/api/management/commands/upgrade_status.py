@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
-from ocpdash.api.cli import get_upgrade, step_line, upgrade_summary
+from ocpdash.api.cli import PeopleCommand, get_upgrade, step_line, upgrade_summary
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "Show an upgrade: state, OCP task and every step with its status."
 
     def add_arguments(self, parser):
