@@ -28,7 +28,7 @@ from django.utils.dateparse import parse_datetime
 from ocpdash.changes import plan as plans
 from ocpdash.changes import policy, timing, windows
 from ocpdash.changes.models import Approval
-from ocpdash.core.phrases import joined, phrase
+from ocpdash.core.phrases import joined, known, phrase
 from ocpdash.upgrades import enqueue, events
 from ocpdash.upgrades.errors import NotAllowed, OcpUnavailable, OperationRefused
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, WAITING_STATES, State, Upgrade, UpgradeEvent
@@ -156,9 +156,11 @@ def _check_start(cluster, start: Start, cluster_windows, now: datetime) -> None:
     if start.mode != "at":
         return
     if start.at < now - PAST_SLACK:
-        raise OperationRefused(f"The start time {windows.when(start.at)} is in the past.")
+        raise OperationRefused(phrase("The start time %(at)s is in the past.", at=windows.when(start.at)))
     if start.at > now + MAX_AHEAD:
-        raise OperationRefused(f"The start time can be at most {MAX_AHEAD.days} days ahead.")
+        raise OperationRefused(
+            phrase("The start time can be at most %(days)s days ahead.", days=MAX_AHEAD.days)
+        )
     if cluster_windows and windows.containing(cluster_windows, start.at) is None:
         nxt = windows.upcoming(cluster_windows, max(start.at, now), count=3)
         raise OperationRefused(
@@ -379,11 +381,16 @@ def may_decline(user, upgrade: Upgrade) -> bool:
 
 def _check_approver(user, upgrade: Upgrade, what: str) -> None:
     if not user.has_perm(APPROVE_PERMISSION):
-        raise NotAllowed(f"You are not allowed to {what} upgrades (Approvers role needed).")
+        raise NotAllowed(
+            phrase("You are not allowed to approve upgrades (Approvers role needed).")
+            if what == "approve"
+            else phrase("You are not allowed to decline upgrades (Approvers role needed).")
+        )
     if upgrade.requested_by_id == user.pk:
         raise NotAllowed(
-            f"You requested this upgrade: another approver must {what} it"
-            + (" (you can cancel it)." if what == "decline" else ".")
+            phrase("You requested this upgrade: another approver must approve it.")
+            if what == "approve"
+            else phrase("You requested this upgrade: another approver must decline it (you can cancel it).")
         )
 
 
@@ -396,18 +403,22 @@ def approve(
     _check_comment(comment)
     if upgrade.state != State.AWAITING_APPROVAL:
         raise OperationRefused(
-            "Only an upgrade awaiting approval can be approved "
-            f"(it is {upgrade.get_state_display().lower()})."
+            phrase(
+                "Only an upgrade awaiting approval can be approved (it is %(state)s).",
+                state=known(upgrade.get_state_display()),
+            )
         )
     if plan_digest and plan_digest != upgrade.plan_digest:
         raise OperationRefused(
-            "The plan changed since you loaded it: review the current plan and approve again."
+            phrase("The plan changed since you loaded it: review the current plan and approve again.")
         )
     check = recheck_plan(upgrade, deadline_seconds=deadline_seconds)
     if check.unreachable:
         raise OcpUnavailable(
-            "Nothing was approved: OCP could not be reached to confirm the plan "
-            f"({check.unreachable}). Try again."
+            phrase(
+                "Nothing was approved: OCP could not be reached to confirm the plan (%(error)s). Try again.",
+                error=check.unreachable,
+            )
         )
     with transaction.atomic():
         current = (
@@ -441,7 +452,9 @@ def approve(
 
 def _check_comment(comment: str) -> None:
     if len(comment or "") > REASON_MAX_LENGTH:
-        raise OperationRefused(f"A comment can be at most {REASON_MAX_LENGTH:,} characters.")
+        raise OperationRefused(
+            phrase("A comment can be at most %(count)s characters.", count=f"{REASON_MAX_LENGTH:,}")
+        )
 
 
 def _record_approval(user, upgrade: Upgrade, comment: str) -> str:

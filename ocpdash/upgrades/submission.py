@@ -65,9 +65,11 @@ def submit_upgrade(
     from ocpdash.changes import flow
 
     if not user.has_perm("upgrades.submit_upgrade"):
-        raise NotAllowed("You are not allowed to submit upgrades.")
+        raise NotAllowed(phrase("You are not allowed to submit upgrades."))
     if len(reason or "") > REASON_MAX_LENGTH:
-        raise OperationRefused(f"A reason can be at most {REASON_MAX_LENGTH:,} characters.")
+        raise OperationRefused(
+            phrase("A reason can be at most %(count)s characters.", count=f"{REASON_MAX_LENGTH:,}")
+        )
     start = start or flow.Start()
     report = precheck(user, cluster, package, options, deadline_seconds=deadline_seconds)
     if not report.ok:
@@ -135,11 +137,18 @@ def submit_upgrade(
     except IntegrityError:
         active = Upgrade.objects.active().filter(pair_key=cluster.primary_id or cluster.pk).first()
         raise UpgradeConflict(
-            f"Cluster {cluster.name} (or its primary/standby pair) already has an active upgrade"
-            + (
-                f" (#{active.pk} of {active.cluster.name}, {active.get_state_display().lower()})."
-                if active
-                else "."
+            phrase(
+                "Cluster %(cluster)s (or its primary/standby pair) already has an active upgrade "
+                "(#%(id)s of %(of)s, %(state)s).",
+                cluster=cluster.name,
+                id=active.pk,
+                of=active.cluster.name,
+                state=known(active.get_state_display()),
+            )
+            if active
+            else phrase(
+                "Cluster %(cluster)s (or its primary/standby pair) already has an active upgrade.",
+                cluster=cluster.name,
             )
         )
     return upgrade
@@ -168,7 +177,10 @@ def run_submit(upgrade_id: int) -> SubmitOutcome:
 
 
 def _unexpected(upgrade_id: int, held: lease.Lease, exc: Exception) -> SubmitOutcome:
-    message = f"ocpdash could not submit it ({type(exc).__name__}: {str(exc)[:300]}); it will try again"
+    message = phrase(
+        "ocpdash could not submit it (%(error)s); it will try again",
+        error=f"{type(exc).__name__}: {str(exc)[:300]}",
+    )
     try:
         upgrade = Upgrade.objects.get(pk=upgrade_id)
         return _count_failures(upgrade, held, _note_fault(upgrade, held, message))
@@ -350,7 +362,10 @@ def _post(client, upgrade: Upgrade, held: lease.Lease) -> SubmitOutcome:
         return _note_fault(
             upgrade,
             held,
-            f"OCP says another task is still running on the cluster; will submit when it ends: {exc.message}",
+            phrase(
+                "OCP says another task is still running on the cluster; will submit when it ends: %(error)s",
+                error=exc.message,
+            ),
             exc.trace_id,
         )
     except (OcpForbidden, OcpNotFound) as exc:

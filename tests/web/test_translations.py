@@ -344,3 +344,40 @@ def test_every_model_of_ours_names_itself_in_chinese_in_the_admin(catalogue):
             m.__name__ for m in ours if not re.search(r"[\u4e00-\u9fff]", str(m._meta.verbose_name_plural))
         ]
     assert english == []
+
+
+@pytest.mark.django_db
+def test_the_history_csv_header_follows_the_language_and_english_keeps_field_names(client, viewer, catalogue):
+    from ocpdash.web.views.history import CSV_FIELDS
+
+    client.force_login(viewer)
+    english = b"".join(client.get(reverse("history_csv")).streaming_content).decode()
+    assert english.splitlines()[0] == ",".join(CSV_FIELDS)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = b"".join(client.get(reverse("history_csv")).streaming_content).decode()
+    assert chinese.splitlines()[0].startswith("编号,集群,站点,原版本,目标版本,状态")
+
+
+def test_where_a_path_came_from_reads_in_chinese(catalogue):
+    from ocpdash.upgrades.precheck import RPM_OWN_FILE, route_source_text
+
+    with translation.override("zh-hans"):
+        assert route_source_text(RPM_OWN_FILE) == "RPM 自带的 oceanbase_upgrade_dep.yml"
+        assert route_source_text("upstream oceanbase_upgrade_dep.yml @0123abcd") == (
+            "上游 oceanbase_upgrade_dep.yml @0123abcd"
+        )
+    assert route_source_text(RPM_OWN_FILE) == RPM_OWN_FILE
+
+
+@pytest.mark.django_db
+def test_the_evidence_pack_reads_in_chinese_and_keeps_its_hash(make_upgrade, catalogue):
+    from django.utils import timezone
+
+    from ocpdash.upgrades import evidence
+
+    pack = evidence.export(make_upgrade(steps=2).pk)
+    with translation.override("zh-hans"):
+        html = evidence.render_html(pack, exported_by="auditor", exported_at=timezone.now())
+    assert '<html lang="zh-hans">' in html and "证据包" in html and "校验本证据包" in html
+    assert evidence.verify(html.encode()).ok
+    assert _texts(html) & _english_msgids(catalogue) == set()

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.changes import policy, timing, windows
+from ocpdash.core.phrases import translated
 from ocpdash.ocp.platform import rpm_family
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.sites.models import Cluster
@@ -191,11 +192,11 @@ def _submit(request, cluster: Cluster):
             start=form.when,
         )
     except NotAllowed as exc:
-        raise PermissionDenied(exc.message)
+        raise PermissionDenied(translated(exc.message))
     except PrecheckFailed as exc:
         return _submit_error(request, cluster, exc.message, exc.http_status, report=exc.report)
     except UpgradeError as exc:
-        return _submit_error(request, cluster, exc.message, exc.http_status)
+        return _submit_error(request, cluster, translated(exc.message), exc.http_status)
     url = reverse("upgrade", args=[upgrade.pk])
     if request.htmx:
         return HttpResponseClientRedirect(url)
