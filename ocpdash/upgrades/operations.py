@@ -32,6 +32,7 @@ LABELS = {
     "cancel": "Cancel",
     "resubmit": "Retry the submission",
 }
+NOT_AN_OPERATOR = phrase("You are not allowed to operate upgrades (Operators role needed).")
 
 
 def task_operations(upgrade: Upgrade) -> list[str]:
@@ -68,7 +69,7 @@ def can_operate(user) -> bool:
 def operate_task(user, upgrade: Upgrade, operation: str, *, reason: str = "") -> str:
     """Retry or roll back the upgrade's OCP task, close a failed upgrade, cancel one OCP has not
     started, or retry a submission that stopped. Returns the outcome."""
-    _check(user, operation, task_operations(upgrade), "the upgrade", upgrade)
+    _check(user, operation, task_operations(upgrade), phrase("the upgrade"), upgrade)
     if operation == "close":
         return _close(user, upgrade, reason)
     if operation == "cancel":
@@ -106,7 +107,9 @@ def _retry_failed_tasks(client, upgrade: Upgrade, user) -> None:
 
 
 def operate_step(user, upgrade: Upgrade, step: UpgradeStep, operation: str, *, reason: str = "") -> str:
-    _check(user, operation, step_operations(upgrade, step), f"step '{step.name}'", upgrade)
+    _check(
+        user, operation, step_operations(upgrade, step), phrase("step '%(step)s'", step=step.name), upgrade
+    )
     what = phrase("%(operation)s of step '%(step)s'", operation=known(LABELS[operation]), step=step.name)
     _intent(user, upgrade, operation, reason, what, subtask_id=step.ocp_subtask_id)
     with upgrade.cluster.site.client(max_retries=0) as client:
@@ -124,12 +127,17 @@ def operate_step(user, upgrade: Upgrade, step: UpgradeStep, operation: str, *, r
 
 def _check(user, operation: str, allowed: list[str], what: str, upgrade: Upgrade) -> None:
     if not can_operate(user):
-        raise NotAllowed("You are not allowed to operate upgrades (Operators role needed).")
+        raise NotAllowed(NOT_AN_OPERATOR)
     if operation not in allowed:
-        now = ", ".join(LABELS[o].lower() for o in allowed) or "nothing"
+        possible = joined(*(known(LABELS[o].lower()) for o in allowed), sep=", ") or phrase("nothing")
         raise OperationRefused(
-            f"{LABELS.get(operation, operation)} is not possible for {what} now "
-            f"(upgrade {upgrade.get_state_display().lower()}); possible: {now}."
+            phrase(
+                "%(operation)s is not possible for %(what)s now (upgrade %(state)s); possible: %(possible)s.",
+                operation=known(LABELS.get(operation, operation)),
+                what=what,
+                state=known(upgrade.get_state_display()),
+                possible=possible,
+            )
         )
 
 
@@ -196,7 +204,7 @@ def cancel(user, upgrade: Upgrade, reason: str = "") -> str:
     from ocpdash.upgrades.submission import enqueue_submit
 
     if not can_operate(user):
-        raise NotAllowed("You are not allowed to operate upgrades (Operators role needed).")
+        raise NotAllowed(NOT_AN_OPERATOR)
     with transaction.atomic():
         now = lease.db_now()
         free = Upgrade.objects.filter(pk=upgrade.pk, ocp_task_id__isnull=True, state__in=CANCELLABLE_STATES)

@@ -118,3 +118,19 @@ def test_a_notification_reason_reads_in_the_channels_language(make_upgrade):
     assert ("原因", "升级失败:OCP 任务失败。") in message.fields
     english = compose(EventKind.STEP_FAILED, {**FACTS, "context": {"reason": "plain"}})
     assert ("Reason", "plain") in english.fields
+
+
+@pytest.mark.django_db
+def test_an_operation_refused_reads_in_chinese(make_upgrade, operator):
+    from ocpdash.upgrades.errors import OperationRefused
+    from ocpdash.upgrades.operations import operate_task
+
+    upgrade = make_upgrade(steps=1)  # running: nothing can be done to its task now
+    with pytest.raises(OperationRefused) as refused:
+        operate_task(operator, upgrade, "rollback")
+    assert (
+        refused.value.message
+        == "Roll back is not possible for the upgrade now (upgrade Running); possible: nothing."
+    )
+    with translation.override("zh-hans"):
+        assert translated(refused.value.message) == "该升级当前无法执行回滚(升级状态:运行中);可执行:无。"
