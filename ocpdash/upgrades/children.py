@@ -20,11 +20,12 @@ no child found yet, or all found children finished while the wait step still run
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ocpdash.core.phrases import phrase
-from ocpdash.ocp import Subtask, TaskInstance
+from ocpdash.ocp import OcpClient, Subtask, TaskInstance
 from ocpdash.ocp.types import (
     PENDING,
     READY,
@@ -98,7 +99,14 @@ def needs_discovery(parent: TaskInstance, tracked: dict[int, tuple[str, int | No
     return wanted
 
 
-def discover(client, parent: TaskInstance, steps: list[SubmitStep], cluster_ids, claimed, binaries):
+def discover(
+    client: OcpClient,
+    parent: TaskInstance,
+    steps: list[SubmitStep],
+    cluster_ids: Iterable[int],
+    claimed: Callable[[set[int]], set[int]],
+    binaries: list[str],
+) -> list[Adopted]:
     """Child tasks of ``steps`` among the clusters' tasks, with why each was taken. ``claimed(ids)``
     answers which of those task ids an upgrade already follows."""
     total = len(submit_steps(parent))
@@ -131,7 +139,9 @@ def _context_fits(task: TaskInstance, cluster_id: int, binaries: list[str]) -> b
     return not (version and binaries and version not in binaries)
 
 
-def _adopted(task: TaskInstance, cluster_id, step: SubmitStep, binaries: list[str], steps: int) -> Adopted:
+def _adopted(
+    task: TaskInstance, cluster_id: int, step: SubmitStep, binaries: list[str], steps: int
+) -> Adopted:
     binary = task.context.string_map.get("upgrade_version") or binary_for(step.index, binaries, steps)
     started = task.start_time.isoformat() if task.start_time else "?"
     facts = {

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ocpdash.upgrades.precheck import PrecheckReport
+
 
 class UpgradeError(Exception):
     """Base: ``code`` is stable (API error code), ``message`` says what is wrong and what to do."""
@@ -23,7 +28,7 @@ class PrecheckFailed(UpgradeError):
     code = "precheck_failed"
     http_status = 400
 
-    def __init__(self, report) -> None:
+    def __init__(self, report: PrecheckReport) -> None:
         failures = "; ".join(check.message for check in report.failures)
         super().__init__(f"The pre-check failed: {failures}")
         self.report = report
@@ -33,7 +38,7 @@ class UpgradeConflict(UpgradeError):
     code = "active_upgrade_exists"
     http_status = 409
 
-    def __init__(self, message: str, report=None) -> None:
+    def __init__(self, message: str, report: PrecheckReport | None = None) -> None:
         super().__init__(message)
         self.report = report
 

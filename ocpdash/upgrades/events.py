@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import F
 from django.db.models.functions import Now
 
@@ -7,8 +9,19 @@ from ocpdash.core.phrases import Phrase
 from ocpdash.upgrades.models import Upgrade, UpgradeEvent
 from ocpdash.upgrades.signals import changed
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def record(upgrade_id: int, kind: str, message: str, *, actor=None, subtask_id=None, **data) -> UpgradeEvent:
+
+def record(
+    upgrade_id: int,
+    kind: str,
+    message: str,
+    *,
+    actor: User | None = None,
+    subtask_id: int | None = None,
+    **data: Any,
+) -> UpgradeEvent:
     """Append an event and mark the upgrade changed, so watching pages pick it up. Its time is the
     database's (as the leases'): workers on hosts whose clocks differ still write one ordered timeline.
     A ``message`` written with ocpdash.core.phrases.phrase keeps its msgid and parameters in
@@ -35,7 +48,7 @@ def trace(trace_id: str | None) -> dict:
     return {"trace_id": str(trace_id)} if trace_id else {}
 
 
-def announce(kind: str, upgrade_id: int, *, actor=None, **context) -> None:
+def announce(kind: str, upgrade_id: int, *, actor: User | None = None, **context: Any) -> None:
     """Tell the subscribed notification channels (ocpdash.notify), inside the caller's transaction
     (an outbox: sent once it commits). Recording a notification never stops the change it reports."""
     from ocpdash.notify import notify

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -13,7 +15,7 @@ from ocpdash.upgrades.params import parse_day, parse_id
 FILTERS = ("cluster", "site", "state", "user", "version", "since", "until", "q", "reviewed", "rollout")
 
 
-def filter_upgrades(params, queryset: QuerySet | None = None) -> QuerySet:
+def filter_upgrades(params: Mapping[str, Any], queryset: QuerySet | None = None) -> QuerySet:
     """Apply history filters from a QueryDict/dict; unknown or malformed values are ignored."""
     qs = queryset if queryset is not None else Upgrade.objects.for_list()
     if cluster_id := parse_id(params.get("cluster")):

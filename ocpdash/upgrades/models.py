@@ -107,7 +107,7 @@ class UpgradeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
 
-    def for_list(self):
+    def for_list(self) -> UpgradeQuerySet:
         return self.select_related("cluster__site", "package", "requested_by", "reviewed_by")
 
     def for_rows(self):

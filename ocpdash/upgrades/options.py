@@ -7,9 +7,14 @@ downtime), so on such a site only the defaults are possible.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from ocpdash.sites.models import Cluster
 
 ROLLING, STOP_SERVICE = "ROLLING", "STOP_SERVICE"
 MODES = {
@@ -30,7 +35,12 @@ class UpgradeOptions:
     freeze_server: bool | None = None
 
     @classmethod
-    def parse(cls, upgrade_mode=None, zone_order=None, freeze_server=None) -> UpgradeOptions:
+    def parse(
+        cls,
+        upgrade_mode: str | None = None,
+        zone_order: str | Iterable[str] | None = None,
+        freeze_server: bool | None = None,
+    ) -> UpgradeOptions:
         """From form, API or CLI values: the mode upper-cased, a zone order as a list or a
         comma-separated text. Raises ValueError with an operator's message when malformed."""
         mode = (upgrade_mode or "").strip().upper()
@@ -49,7 +59,7 @@ class UpgradeOptions:
         """Did the operator ask for anything beyond the defaults?"""
         return bool(self.upgrade_mode or self.zone_order or self.freeze_server is not None)
 
-    def resolved(self, cluster) -> UpgradeOptions:
+    def resolved(self, cluster: Cluster) -> UpgradeOptions:
         """The options as they will be sent: the mode OCP's console recommends (rolling with 3
         zones or more), the RootService zone first."""
         mode = self.upgrade_mode or (
@@ -60,7 +70,7 @@ class UpgradeOptions:
             order = tuple(cluster.default_zone_order())
         return UpgradeOptions(mode, order, self.freeze_server)
 
-    def problems(self, cluster, ocp_release: tuple[int, ...] | None) -> list[str]:
+    def problems(self, cluster: Cluster, ocp_release: tuple[int, ...] | None) -> list[str]:
         """What OCP would refuse (or ignore) in these options for ``cluster`` on this OCP."""
         found = []
         zones = cluster.zone_names

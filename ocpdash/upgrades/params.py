@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from typing import Any
 
 from django.utils.dateparse import parse_date
 
@@ -14,13 +15,13 @@ _ID = re.compile(ID_PATTERN)
 FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9998, 12, 30)
 
 
-def parse_id(value) -> int | None:
+def parse_id(value: object) -> int | None:
     """A database id, or None (ASCII digits only: '²' is a digit to str.isdigit, not to us)."""
     text = str(value).strip() if value is not None else ""
     return int(text) if _ID.fullmatch(text) else None
 
 
-def parse_finite(value) -> float | None:
+def parse_finite(value: Any) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -28,7 +29,7 @@ def parse_finite(value) -> float | None:
     return number if math.isfinite(number) and abs(number) < 1e12 else None
 
 
-def parse_day(value) -> date | None:
+def parse_day(value: str | None) -> date | None:
     """A calendar date within what every time zone can turn into a datetime."""
     try:
         day = parse_date(value or "")
@@ -45,5 +46,5 @@ class IdConverter:
     def to_python(self, value: str) -> int:
         return int(value)
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: object) -> str:
         return str(value)

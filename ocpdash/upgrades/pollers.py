@@ -24,7 +24,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import DurationField, ExpressionWrapper, F, Min, Q
+from django.db.models import DurationField, ExpressionWrapper, F, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest, Now
 
 from ocpdash.upgrades import batch, enqueue, lease
@@ -84,7 +84,7 @@ def restart_stopped() -> int:
     return started
 
 
-def _slot(number: int, token: str):
+def _slot(number: int, token: str) -> QuerySet[Poller]:
     return Poller.objects.filter(number=number, token=token)
 
 

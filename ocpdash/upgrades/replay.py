@@ -22,11 +22,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ocpdash.upgrades.models import UpgradeEvent, display_status
+from ocpdash.upgrades.models import Upgrade, UpgradeEvent, display_status
 
 PENDING = "PENDING"
 _SPACED_OFFSET = re.compile(r"^(.*\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d(?::?\d\d)?)$")
@@ -126,7 +127,7 @@ def build(
     return Replay(changes, start, end)
 
 
-def _from_times(step, end: datetime | None) -> list[Change]:
+def _from_times(step: Any, end: datetime | None) -> list[Change]:  # a step as build() takes it
     if step.status == PENDING:
         return []
     found = []
@@ -139,7 +140,7 @@ def _from_times(step, end: datetime | None) -> list[Change]:
     return sorted(found, key=lambda c: c.at)
 
 
-def load(upgrade) -> Replay:
+def load(upgrade: Upgrade) -> Replay:
     """The replay of ``upgrade`` (two queries: its steps, its step events), from its submission (or
     request) to its end (or its last change)."""
     from ocpdash.upgrades.models import UpgradeStep
@@ -150,7 +151,7 @@ def load(upgrade) -> Replay:
     return load_for(upgrade, steps)
 
 
-def load_for(upgrade, steps: Iterable) -> Replay:
+def load_for(upgrade: Upgrade, steps: Iterable[Any]) -> Replay:
     """As :func:`load`, for steps already read."""
     events = UpgradeEvent.objects.filter(
         upgrade_id=upgrade.pk, kind=UpgradeEvent.Kind.STEP, ocp_subtask_id__isnull=False
@@ -160,7 +161,7 @@ def load_for(upgrade, steps: Iterable) -> Replay:
     return build(steps, rows, start=begin, end=upgrade.finished_at)
 
 
-def parse_moment(value) -> datetime | None:
+def parse_moment(value: object) -> datetime | None:
     """``?at=``: an ISO 8601 time (without a zone: the current time zone) or seconds since the epoch;
     None when it is neither or outside what a datetime can hold."""
     text = str(value or "").strip()

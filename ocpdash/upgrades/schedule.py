@@ -22,6 +22,7 @@ from django.utils import timezone
 from ocpdash.ocp.types import FAILED, SUCCESSFUL
 from ocpdash.upgrades import eta
 from ocpdash.upgrades.dag import topological_order
+from ocpdash.upgrades.models import Upgrade
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ NONE = Schedule({}, None)
 
 
 def predicted_schedule(
-    upgrade, *, now: datetime | None = None, history: eta.History | None = None
+    upgrade: Upgrade, *, now: datetime | None = None, history: eta.History | None = None
 ) -> Schedule:
     """Each step's (start, end) for a running upgrade, past ones as they happened and the rest by the
     ETA; empty when there is nothing to predict from (no DAG yet, no history, not running)."""
@@ -53,7 +54,7 @@ def predicted_schedule(
 
 
 class _Layout:
-    def __init__(self, dag: eta.Dag, predict, now: datetime) -> None:
+    def __init__(self, dag: eta.Dag, predict: eta.Predictor, now: datetime) -> None:
         self.dag, self.predict, self.now = dag, predict, now
         self.slots: dict[int, Slot] = {}
 

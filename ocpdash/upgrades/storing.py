@@ -6,11 +6,13 @@ clamped, a subtask sent twice kept once), and what was adjusted is returned for 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import F
 from django.utils import timezone
 
 from ocpdash.core.phrases import joined, known, phrase
-from ocpdash.ocp import TaskInstance
+from ocpdash.ocp import Subtask, TaskInstance
 from ocpdash.sites.storable import MAX_BIGINT, MAX_INT, MIN_INT, Adjustments, unique_subtasks
 from ocpdash.upgrades import events
 from ocpdash.upgrades.children import Adopted
@@ -33,7 +35,10 @@ STEP_FIELDS = (
 
 
 def store_tasks(
-    upgrade_id: int, parent: TaskInstance, children, adopted: dict[int, Adopted] | None = None
+    upgrade_id: int,
+    parent: TaskInstance,
+    children: Iterable[tuple[TaskInstance, int | None]],
+    adopted: dict[int, Adopted] | None = None,
 ) -> list[str]:
     """Upsert the task rows and steps; append an event for every step status change. Returns what
     had to be adjusted to store it (empty when OCP's values fit). Raises storable.Unstorable."""
@@ -83,13 +88,13 @@ def _visible_change(step: UpgradeStep, values: dict) -> bool:
 
 def _store_task(
     upgrade_id: int,
-    row,
+    row: UpgradeTask | None,
     task: TaskInstance,
     adjust: Adjustments,
     *,
     is_parent: bool,
     wait_id: int | None,
-    adopted=None,
+    adopted: Adopted | None = None,
 ) -> None:
     """Create or update the task's row; an unchanged task costs no write (most polls change nothing)."""
     binary = task.context.string_map.get("upgrade_version", "") or (adopted.binary_version if adopted else "")
@@ -121,7 +126,7 @@ def _store_task(
         row.save(update_fields=changed)
 
 
-def _step_values(sub, adjust: Adjustments) -> dict:
+def _step_values(sub: Subtask, adjust: Adjustments) -> dict:
     what = f"subtask #{sub.id}"
     return {
         "name": adjust.text(sub.name or f"subtask {sub.id}", 300, f"{what}'s name"),

@@ -2,6 +2,7 @@
 to the log lines written meanwhile and counts its outcome (ocpdash.ops.metrics)."""
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_ready
@@ -48,7 +49,7 @@ def start_pollers() -> None:
 
 
 @worker_ready.connect
-def start_pollers_when_a_worker_starts(sender, **kwargs) -> None:
+def start_pollers_when_a_worker_starts(sender: Any, **kwargs: Any) -> None:
     """A worker that starts (a new installation, all workers back after an outage) need not wait for
     beat's next recovery to have the upgrades followed."""
     enqueue.send(enqueue.START_POLLERS)

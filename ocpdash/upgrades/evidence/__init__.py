@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from ocpdash.upgrades.evidence.collect import FORMAT, FORMAT_VERSION, collect
 
@@ -60,7 +61,7 @@ def export(upgrade_id: int) -> Pack:
     return Pack(upgrade_id, data, body, hashlib.sha256(body).hexdigest())
 
 
-def render_html(pack: Pack, *, exported_by: str, exported_at) -> str:
+def render_html(pack: Pack, *, exported_by: str, exported_at: datetime) -> str:
     from ocpdash.upgrades.evidence.render import render
 
     return render(pack, exported_by=exported_by, exported_at=exported_at)

@@ -9,11 +9,13 @@ and ``as_of`` is the newest time the pack itself holds. ``by: null`` on an event
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.changes import plan as plans
 from ocpdash.changes.models import Approval
+from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.evidence.timeline import (
     at,
     event_row,
@@ -129,7 +131,7 @@ def _upgrade(u: Upgrade) -> dict:
     }
 
 
-def _cluster(cluster, names: dict[int, str]) -> dict:
+def _cluster(cluster: Cluster, names: dict[int, str]) -> dict:
     primary = names.get(cluster.primary_id, f"#{cluster.primary_id}") if cluster.primary_id else None
     return {
         "id": cluster.pk,
@@ -262,7 +264,7 @@ def _secrets(sites: list) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-def _redact(value, secrets: list[str], count: list[int]):
+def _redact(value: Any, secrets: list[str], count: list[int]) -> Any:
     if isinstance(value, str):
         for secret in secrets:
             if secret in value:

@@ -41,7 +41,7 @@ GLYPHS = {
 }  # fmt: skip
 
 
-def esc(value) -> str:
+def esc(value: object) -> str:
     return escape(str(value), quote=True)
 
 

@@ -4,9 +4,17 @@ actions, events, faults with OCP's trace ids, who took part, the sign-off; and t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ocpdash.upgrades.models import Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask, display_status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from ocpdash.changes.models import Approval
+    from ocpdash.upgrades.models import Comment
 
 SIGNED_OFF = "Signed off."
 
@@ -21,7 +29,7 @@ def seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds(), 3) if start and end else None
 
 
-def username(user) -> str | None:
+def username(user: AbstractBaseUser | None) -> str | None:
     return user.get_username() if user is not None else None
 
 
@@ -148,11 +156,16 @@ def trace_id_rows(events: list[UpgradeEvent]) -> list[dict]:
     ]
 
 
-def people_rows(upgrade: Upgrade, events, approvals, comments) -> list[dict]:
+def people_rows(
+    upgrade: Upgrade,
+    events: Iterable[UpgradeEvent],
+    approvals: Iterable[Approval],
+    comments: Iterable[Comment],
+) -> list[dict]:
     """Who took part and how, with their first and last recorded action."""
     people: dict[str, dict] = {}
 
-    def add(user, moment, what: str) -> None:
+    def add(user: AbstractBaseUser | None, moment: datetime, what: str) -> None:
         if user is None:
             return
         row = people.setdefault(user.get_username(), {"user": user.get_username(), "did": set(), "times": []})
@@ -196,7 +209,13 @@ def sign_off_of(upgrade: Upgrade, events: list[UpgradeEvent]) -> dict | None:
     return {"by": username(upgrade.reviewed_by), "at": at(upgrade.reviewed_at), "note": note}
 
 
-def newest_time(upgrade: Upgrade, steps, events, approvals, comments) -> str | None:
+def newest_time(
+    upgrade: Upgrade,
+    steps: Iterable[UpgradeStep],
+    events: Sequence[UpgradeEvent],
+    approvals: Iterable[Approval],
+    comments: Iterable[Comment],
+) -> str | None:
     moments = [upgrade.created_at, upgrade.submitted_at, upgrade.finished_at, upgrade.reviewed_at]
     moments += [e.created_at for e in events[-1:]]
     moments += [m for s in steps for m in (s.started_at, s.finished_at)]
