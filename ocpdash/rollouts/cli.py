@@ -1,21 +1,34 @@
-"""Shared by the rollout commands: choose clusters, find a rollout, print a plan and a status."""
+"""Shared by the rollout commands: choose clusters, find a rollout, print a plan and a status, in the
+terminal's language (ocpdash.api.cli.PeopleCommand); states, ids and versions stay machine values."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
-from ocpdash.api.cli import add_user_argument, get_cluster, get_package, get_user
-from ocpdash.rollouts.models import Rollout
+from ocpdash.api.cli import (
+    PeopleCommand,
+    add_user_argument,
+    command_error,
+    get_cluster,
+    get_package,
+    get_user,
+)
+from ocpdash.core.phrases import translated
+from ocpdash.rollouts.models import Rollout, RolloutState
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import UpgradeError
 from ocpdash.upgrades.params import parse_id
+
+__all__ = ["OperationCommand", "choose_clusters", "command_error", "get_rollout", "packages", "plan_lines"]
+__all__ += ["status_lines"]
 
 
 def get_rollout(ref: str) -> Rollout:
     rollout_id = parse_id(ref)
     found = Rollout.objects.filter(pk=rollout_id).first() if rollout_id is not None else None
     if found is None:
-        raise CommandError(f"No rollout {ref!r} (give its id; rollout_status lists them).")
+        raise CommandError(_("No rollout %(ref)r (give its id; rollout_status lists them).") % {"ref": ref})
     return found
 
 
@@ -29,7 +42,7 @@ def choose_clusters(options: dict) -> list[Cluster]:
         matching = [c for c in qs.order_by("site__name", "name") if _matches(c, options)]
         chosen.update({c.pk: c for c in matching})
     if not chosen:
-        raise CommandError("Choose clusters: --cluster (repeat it), or --site / --label / --from-version.")
+        raise CommandError(_("Choose clusters: --cluster (repeat it), or --site / --label / --from-version."))
     return list(chosen.values())
 
 
@@ -41,54 +54,83 @@ def _matches(cluster: Cluster, options: dict) -> bool:
 
 def packages(refs: list[str]):
     if not refs:
-        raise CommandError("Give --package (repeat it: one per architecture the clusters need).")
+        raise CommandError(_("Give --package (repeat it: one per architecture the clusters need)."))
     return [get_package(ref) for ref in refs]
 
 
-def command_error(exc: UpgradeError) -> CommandError:
-    return CommandError(str(exc.message))
+def _wave_name(wave: int) -> str:
+    return _("canary") if wave == 0 else _("wave %(n)s") % {"n": wave}
 
 
 def plan_lines(plan: dict) -> list[str]:
     approval = plan["approval"]
     lines = [
-        f"Target {plan['target_version']}; ETA {plan['eta']['text']}; "
-        f"approvals needed: {approval['approvals']} ({approval['because']})"
+        _("Target %(version)s; ETA %(eta)s; approvals needed: %(n)s (%(because)s)")
+        % {
+            "version": plan["target_version"],
+            "eta": plan["eta"]["text"],
+            "n": approval["approvals"],
+            "because": approval["because"],
+        }
     ]
     for wave in plan["waves"]:
-        name = "canary" if wave["wave"] == 0 else f"wave {wave['wave']}"
-        lines.append(f"{name}: {wave['units']} unit(s), {wave['clusters']} cluster(s)")
+        lines.append(
+            _("%(wave)s: %(units)s unit(s), %(clusters)s cluster(s)")
+            % {"wave": _wave_name(wave["wave"]), "units": wave["units"], "clusters": wave["clusters"]}
+        )
         for unit in (u for u in plan["units"] if u["wave"] == wave["wave"]):
-            members = " + ".join(m["name"] for m in unit["members"])
-            missing = f"; missing RPMs: {', '.join(unit['missing_rpms'])}" if unit["missing_rpms"] else ""
-            lines.append(
-                f"  {members}: {unit['from_version']} → {' → '.join(unit['path'])} "
-                f"with {unit['file_name']}; ETA {unit['eta']['text']}{missing}"
-            )
+            line = _("  %(members)s: %(from)s → %(path)s with %(file)s; ETA %(eta)s") % {
+                "members": " + ".join(m["name"] for m in unit["members"]),
+                "from": unit["from_version"],
+                "path": " → ".join(unit["path"]),
+                "file": unit["file_name"],
+                "eta": unit["eta"]["text"],
+            }
+            if unit["missing_rpms"]:
+                line += _("; missing RPMs: %(rpms)s") % {"rpms": ", ".join(unit["missing_rpms"])}
+            lines.append(line)
     for left in plan["left_out"]:
-        lines.append(f"left out: {left['name']}: {left['why']}")
+        lines.append(_("left out: %(name)s: %(why)s") % {"name": left["name"], "why": left["why"]})
     return lines
 
 
 def status_lines(rollout: Rollout) -> list[str]:
-    units = list(rollout.units.select_related("upgrade").order_by("position"))
-    done = sum(1 for u in units if u.state == "upgraded")
+    units = list(rollout.units.order_by("position"))
     lines = [
-        f"#{rollout.pk} {rollout.name} → {rollout.target_version}: {rollout.state}, "
-        f"wave {max(rollout.current_wave, 0)} of {rollout.waves}, {done}/{len(units)} units upgraded"
+        _(
+            "#%(id)s %(name)s → %(version)s: %(state)s, wave %(wave)s of %(waves)s, "
+            "%(done)s/%(total)s units upgraded"
+        )
+        % {
+            "id": rollout.pk,
+            "name": rollout.name,
+            "version": rollout.target_version,
+            "state": rollout.state,
+            "wave": max(rollout.current_wave, 0),
+            "waves": rollout.waves,
+            "done": sum(1 for u in units if u.state == "upgraded"),
+            "total": len(units),
+        }
     ]
     if rollout.halt_reason:
-        lines.append(f"halted: {rollout.halt_reason}")
-    if rollout.state == "soaking" and rollout.soak_until:
-        lines.append(f"soaking until {rollout.soak_until.isoformat(timespec='seconds')}")
+        lines.append(_("halted: %(why)s") % {"why": rollout.halt_text})
+    if rollout.state == RolloutState.SOAKING and rollout.soak_until:
+        lines.append(_("soaking until %(time)s") % {"time": rollout.soak_until.isoformat(timespec="seconds")})
     for unit in units:
-        upgrade = f" upgrade #{unit.upgrade_id}" if unit.upgrade_id else ""
-        note = f" ({unit.note})" if unit.note else ""
-        lines.append(f"  wave {unit.wave}: {unit}: {unit.state}{upgrade}{note}")
+        line = _("  %(wave)s: %(unit)s: %(state)s") % {
+            "wave": _wave_name(unit.wave),
+            "unit": unit,
+            "state": unit.state,
+        }
+        if unit.upgrade_id:
+            line += " " + _("upgrade #%(id)s") % {"id": unit.upgrade_id}
+        if unit.note:
+            line += f" ({unit.note_text})"
+        lines.append(line)
     return lines
 
 
-class OperationCommand(BaseCommand):
+class OperationCommand(PeopleCommand):
     """rollout_pause / rollout_resume / rollout_abort: ``operation`` names the flow function."""
 
     operation = ""
@@ -105,5 +147,5 @@ class OperationCommand(BaseCommand):
         try:
             message = getattr(flow, self.operation)(user, rollout, reason=options["reason"])
         except UpgradeError as exc:
-            raise command_error(exc)
-        self.stdout.write(message)
+            raise command_error(exc) from None
+        self.stdout.write(translated(message))

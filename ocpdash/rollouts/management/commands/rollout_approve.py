@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
-from ocpdash.api.cli import add_user_argument, get_user
+from ocpdash.api.cli import PeopleCommand, add_user_argument, get_user
+from ocpdash.core.phrases import translated
 from ocpdash.rollouts import flow
 from ocpdash.rollouts.cli import command_error, get_rollout
 from ocpdash.upgrades.errors import UpgradeError
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Approve rollout ID's plan as --user (Approvers role; not its creator); --decline with a --comment "
         "declines it. The plan is made again with OCP first: if it changed, nothing is approved."
@@ -33,5 +32,5 @@ class Command(BaseCommand):
                     user, rollout, comment=options["comment"], plan_digest=options["plan_digest"] or None
                 )
         except UpgradeError as exc:
-            raise command_error(exc)
-        self.stdout.write(message)
+            raise command_error(exc) from None
+        self.stdout.write(translated(message))

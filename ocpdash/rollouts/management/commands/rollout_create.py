@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
-from ocpdash.api.cli import add_user_argument, get_user
+from ocpdash.api.cli import PeopleCommand, add_user_argument, get_user
 from ocpdash.rollouts import flow
 from ocpdash.rollouts.cli import choose_clusters, command_error, packages, plan_lines, status_lines
 from ocpdash.rollouts.models import ENDED_STATES, Rollout
@@ -13,7 +14,7 @@ from ocpdash.rollouts.plan import Strategy
 from ocpdash.upgrades.errors import UpgradeError
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Plan and create a fleet rollout as --user: every chosen cluster (a primary/standby pair is one "
         "unit) pre-checked with OCP, the canary first, then waves. --plan-only prints the plan and stops."
@@ -54,7 +55,9 @@ class Command(BaseCommand):
         if options["start_at"]:
             start_at = parse_datetime(options["start_at"])
             if start_at is None or start_at.tzinfo is None:
-                raise CommandError("--start-at needs a time with its offset, e.g. 2026-12-05T01:00:00+08:00.")
+                raise CommandError(
+                    _("--start-at needs a time with its offset, e.g. 2026-12-05T01:00:00+08:00.")
+                )
         try:
             if options["plan_only"]:
                 made = flow.preview(
@@ -67,8 +70,10 @@ class Command(BaseCommand):
                 strategy=strategy, start_at=start_at, reason=options["reason"],
             )  # fmt: skip
         except UpgradeError as exc:
-            raise command_error(exc)
-        self.stdout.write(f"Rollout #{rollout.pk} created: {rollout.state}.")
+            raise command_error(exc) from None
+        self.stdout.write(
+            _("Rollout #%(id)s created: %(state)s.") % {"id": rollout.pk, "state": rollout.state}
+        )
         self.stdout.write("\n".join(plan_lines(rollout.plan)))
         if options["wait"]:
             follow(self.stdout, rollout.pk)

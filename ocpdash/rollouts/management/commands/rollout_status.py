@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
+from ocpdash.api.cli import PeopleCommand
 from ocpdash.rollouts.cli import get_rollout, status_lines
 from ocpdash.rollouts.management.commands.rollout_create import follow
 from ocpdash.rollouts.models import Rollout
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "A rollout's state, wave and each unit's state and upgrade; without an id, the recent rollouts."
 
     def add_arguments(self, parser):
