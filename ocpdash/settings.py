@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
         "UpgradeStateEnum": "ocpdash.upgrades.models.State",
         "PresenceStateEnum": "ocpdash.catalog.models.Presence",
         "UploadStateEnum": "ocpdash.catalog.models.UploadState",
+        "RolloutStateEnum": "ocpdash.rollouts.models.RolloutState",
+        "RolloutUnitStateEnum": "ocpdash.rollouts.models.UnitState",
     },
 }
 

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ocpdash.core import phrases
 
@@ -68,7 +69,7 @@ ENDED_STATES = (
 
 
 class UnitState(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("rollout unit", "Pending")
     UPGRADING = "upgrading", _("Upgrading")
     UPGRADED = "upgraded", _("Upgraded")
     FAILED = "failed", _("Failed")
@@ -155,6 +156,8 @@ class RolloutUnit(models.Model):
 
     class Meta:
         ordering = ["position"]
+        verbose_name = _("rollout unit")
+        verbose_name_plural = _("rollout units")
         constraints = [
             models.UniqueConstraint(fields=["rollout", "cluster"], name="rollout_unit_once_per_cluster"),
         ]
@@ -205,6 +208,8 @@ class RolloutApproval(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("rollout approval")
+        verbose_name_plural = _("rollout approvals")
         constraints = [
             models.UniqueConstraint(
                 fields=["rollout", "user", "plan_digest"], name="one_rollout_decision_per_approver_and_plan"
@@ -229,6 +234,8 @@ class RolloutEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("rollout event")
+        verbose_name_plural = _("rollout events")
 
     def __str__(self) -> str:
         return self.message[:80]

@@ -42,6 +42,8 @@ MARKED_PYTHON = [
     "ocpdash/upgrades/submission.py", "ocpdash/upgrades/operations.py", "ocpdash/upgrades/polling.py",
     "ocpdash/upgrades/review.py", "ocpdash/upgrades/storing.py", "ocpdash/upgrades/children.py",
     "ocpdash/changes/flow.py",
+    # fleet rollouts: the reconciler's timeline and notes (phrases), refusals, the commands' output
+    "ocpdash/rollouts",
     # the admin's names of our models (verbose_name, verbose_name_plural)
     "ocpdash/upgrades/models.py", "ocpdash/ops/models.py", "ocpdash/upgrades/evidence/render.py",
     "ocpdash/web/views/history.py", "ocpdash/api",  # the API's docs page, and the commands' output
