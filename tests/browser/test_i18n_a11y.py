@@ -2,8 +2,8 @@
 
 One test per language walks all the pages (login, dashboard, cluster, the upgrade form, an upgrade
 mid-run, a finished one on its Gantt, one awaiting approval, history, To approve, Upcoming, the
-catalog, System) and runs axe-core over each (axe-playwright-python bundles axe's JavaScript, so no
-network is needed). A serious or critical violation fails the test, named with its page, rule and
+catalog, System, the rollouts, a new rollout's form and a halted rollout) and runs axe-core over
+each (axe-playwright-python bundles axe's JavaScript, so no network is needed). A serious or critical violation fails the test, named with its page, rule and
 first element. Each walk checks <html lang>, the Chinese one saves a screenshot of every page to
 test-artifacts/zh-hans-<page>.png, and each ends by switching language from the header by keyboard.
 """
@@ -15,7 +15,10 @@ from django.utils import timezone
 
 from bench import data
 from ocpdash.core.catalogues import compile_catalogues
+from ocpdash.core.phrases import phrase
 from ocpdash.ops import heartbeat
+from ocpdash.rollouts.models import Rollout, RolloutState, RolloutUnit, UnitState
+from ocpdash.rollouts.plan import Strategy
 from ocpdash.upgrades.models import State, Upgrade
 from tests.browser.conftest import login, shot
 
@@ -71,6 +74,7 @@ def site_pages(live_server, make_cluster, make_package, operator, admin_user):
         from_version=quiet.version, to_version=package.full_version, plan=waiting_plan(quiet, package),
         plan_digest="ab12" * 16, approvals_required=1, reason="quarterly patch", created_at=timezone.now(),
     )  # fmt: skip
+    rollout = halted_rollout(operator, package, [cluster("rigel"), cluster("sadr")], running)
     return [
         ("dashboard", "/", None),
         ("cluster", f"/clusters/{running_cluster.pk}/", None),
@@ -83,7 +87,36 @@ def site_pages(live_server, make_cluster, make_package, operator, admin_user):
         ("upcoming", "/upcoming/", None),
         ("catalog", "/catalog/", None),
         ("system", "/system/", None),
+        ("rollouts", "/rollouts/", None),
+        ("rollout-new", "/rollouts/new/", None),
+        ("rollout-halted", f"/rollouts/{rollout.pk}/", None),
     ]
+
+
+def halted_rollout(operator, package, clusters, upgrade):
+    """A rollout halted in its first wave: one unit upgraded, one failed, one never started."""
+    units = [
+        {"cluster": c.pk, "name": c.name, "site": c.site.name, "wave": i, "from_version": c.version,
+         "members": [{"id": c.pk, "name": c.name, "role": "PRIMARY", "version": c.version}],
+         "package": package.pk, "path": [package.full_version],
+         "eta": {"median_seconds": 600, "p90_seconds": 900, "text": "about 10 min"}}
+        for i, c in enumerate(clusters)
+    ]  # fmt: skip
+    plan = {"units": units, "strategy": Strategy().as_dict(), "waves": [], "left_out": []}
+    failing = phrase("%(unit)s failed: %(note)s", unit=clusters[1].name, note="injected")
+    rollout = Rollout.objects.create(
+        name="Q4 fleet", target_version=package.full_version, created_by=operator,
+        state=RolloutState.HALTED, plan=plan, plan_digest="d" * 64, current_wave=1,
+        halt_reason=str(failing), halt_spec=failing.spec,
+    )  # fmt: skip
+    states = [UnitState.UPGRADED, UnitState.FAILED]
+    for i, c in enumerate(clusters):
+        RolloutUnit.objects.create(
+            rollout=rollout, cluster=c, package=package, wave=i, position=i, members=units[i]["members"],
+            from_version=c.version, path=units[i]["path"], state=states[i],
+            upgrade=upgrade if states[i] == UnitState.FAILED else None,
+        )  # fmt: skip
+    return rollout
 
 
 def blocking_violations(page) -> list[str]:
