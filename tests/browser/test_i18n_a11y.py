@@ -5,7 +5,8 @@ mid-run, a finished one on its Gantt, one awaiting approval, history, To approve
 catalog, System, the rollouts, a new rollout's form and a halted rollout) and runs axe-core over
 each (axe-playwright-python bundles axe's JavaScript, so no network is needed). A serious or
 critical violation fails the test, named with its page, rule and first element. Each walk checks
-<html lang>, the Chinese one saves a screenshot of every page to test-artifacts/zh-hans-<page>.png, and each ends by switching language from the header by keyboard.
+<html lang>, the Chinese one saves a screenshot of every page to test-artifacts/zh-hans-<page>.png,
+and each ends by switching language from the header by keyboard.
 """
 
 import pytest
