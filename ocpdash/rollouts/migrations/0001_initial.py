@@ -7,115 +7,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0004_verbose_names'),
-        ('sites', '0005_verbose_names'),
-        ('upgrades', '0007_verbose_names'),
+        ("catalog", "0004_verbose_names"),
+        ("sites", "0005_verbose_names"),
+        ("upgrades", "0007_verbose_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Rollout',
+            name="Rollout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('target_version', models.CharField(max_length=100, verbose_name='target version')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('awaiting_approval', 'Awaiting approval'), ('scheduled', 'Scheduled'), ('running', 'Running'), ('soaking', 'Soaking'), ('paused', 'Paused'), ('halted', 'Halted'), ('aborted', 'Aborted'), ('successful', 'Successful'), ('failed', 'Failed'), ('declined', 'Declined')], max_length=20)),
-                ('wave_size', models.PositiveIntegerField(default=5)),
-                ('max_parallel', models.PositiveIntegerField(default=5)),
-                ('soak_minutes', models.PositiveIntegerField(default=0)),
-                ('halt_after_failures', models.PositiveIntegerField(default=1)),
-                ('start_at', models.DateTimeField(blank=True, null=True)),
-                ('plan', models.JSONField(blank=True, default=dict, editable=False)),
-                ('plan_digest', models.CharField(blank=True, editable=False, max_length=64)),
-                ('approvals_required', models.PositiveSmallIntegerField(default=0)),
-                ('approval_because', models.CharField(blank=True, max_length=300)),
-                ('current_wave', models.IntegerField(default=-1)),
-                ('soak_until', models.DateTimeField(blank=True, null=True)),
-                ('paused_from', models.CharField(blank=True, max_length=20)),
-                ('halt_reason', models.TextField(blank=True)),
-                ('halt_spec', models.JSONField(blank=True, editable=False, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('reconciled_at', models.DateTimeField(blank=True, null=True)),
-                ('revision', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('packages', models.ManyToManyField(related_name='+', to='catalog.rpmpackage', verbose_name='packages')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("target_version", models.CharField(max_length=100, verbose_name="target version")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_approval", "Awaiting approval"),
+                            ("scheduled", "Scheduled"),
+                            ("running", "Running"),
+                            ("soaking", "Soaking"),
+                            ("paused", "Paused"),
+                            ("halted", "Halted"),
+                            ("aborted", "Aborted"),
+                            ("successful", "Successful"),
+                            ("failed", "Failed"),
+                            ("declined", "Declined"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("wave_size", models.PositiveIntegerField(default=5)),
+                ("max_parallel", models.PositiveIntegerField(default=5)),
+                ("soak_minutes", models.PositiveIntegerField(default=0)),
+                ("halt_after_failures", models.PositiveIntegerField(default=1)),
+                ("start_at", models.DateTimeField(blank=True, null=True)),
+                ("plan", models.JSONField(blank=True, default=dict, editable=False)),
+                ("plan_digest", models.CharField(blank=True, editable=False, max_length=64)),
+                ("approvals_required", models.PositiveSmallIntegerField(default=0)),
+                ("approval_because", models.CharField(blank=True, max_length=300)),
+                ("current_wave", models.IntegerField(default=-1)),
+                ("soak_until", models.DateTimeField(blank=True, null=True)),
+                ("paused_from", models.CharField(blank=True, max_length=20)),
+                ("halt_reason", models.TextField(blank=True)),
+                ("halt_spec", models.JSONField(blank=True, editable=False, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("reconciled_at", models.DateTimeField(blank=True, null=True)),
+                ("revision", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "packages",
+                    models.ManyToManyField(
+                        related_name="+", to="catalog.rpmpackage", verbose_name="packages"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rollout',
-                'verbose_name_plural': 'rollouts',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "rollout",
+                "verbose_name_plural": "rollouts",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RolloutEvent',
+            name="RolloutEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(max_length=20)),
-                ('message', models.TextField()),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rollout', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='rollouts.rollout')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("kind", models.CharField(max_length=20)),
+                ("message", models.TextField()),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rollout",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="rollouts.rollout",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rollout event',
-                'verbose_name_plural': 'rollout events',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "rollout event",
+                "verbose_name_plural": "rollout events",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RolloutApproval',
+            name="RolloutApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approved', 'Approved'), ('declined', 'Declined')], max_length=10)),
-                ('comment', models.TextField(blank=True)),
-                ('plan_digest', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('rollout', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='rollouts.rollout')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("approved", "Approved"), ("declined", "Declined")], max_length=10
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("plan_digest", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "rollout",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="rollouts.rollout",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rollout approval',
-                'verbose_name_plural': 'rollout approvals',
-                'ordering': ['created_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('rollout', 'user', 'plan_digest'), name='one_rollout_decision_per_approver_and_plan')],
+                "verbose_name": "rollout approval",
+                "verbose_name_plural": "rollout approvals",
+                "ordering": ["created_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("rollout", "user", "plan_digest"),
+                        name="one_rollout_decision_per_approver_and_plan",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RolloutUnit',
+            name="RolloutUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('wave', models.PositiveIntegerField()),
-                ('position', models.PositiveIntegerField()),
-                ('members', models.JSONField(default=list)),
-                ('from_version', models.CharField(max_length=100)),
-                ('path', models.JSONField(default=list)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('upgrading', 'Upgrading'), ('upgraded', 'Upgraded'), ('failed', 'Failed'), ('not_started', 'Not started')], default='pending', max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('note_spec', models.JSONField(blank=True, editable=False, null=True)),
-                ('soak_fault', models.TextField(blank=True)),
-                ('soak_fault_spec', models.JSONField(blank=True, editable=False, null=True)),
-                ('failure_accepted', models.BooleanField(default=False)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sites.cluster')),
-                ('package', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.rpmpackage')),
-                ('rollout', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='rollouts.rollout')),
-                ('upgrade', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rollout_unit', to='upgrades.upgrade')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("wave", models.PositiveIntegerField()),
+                ("position", models.PositiveIntegerField()),
+                ("members", models.JSONField(default=list)),
+                ("from_version", models.CharField(max_length=100)),
+                ("path", models.JSONField(default=list)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("upgrading", "Upgrading"),
+                            ("upgraded", "Upgraded"),
+                            ("failed", "Failed"),
+                            ("not_started", "Not started"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("note_spec", models.JSONField(blank=True, editable=False, null=True)),
+                ("soak_fault", models.TextField(blank=True)),
+                ("soak_fault_spec", models.JSONField(blank=True, editable=False, null=True)),
+                ("failure_accepted", models.BooleanField(default=False)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="sites.cluster"
+                    ),
+                ),
+                (
+                    "package",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.rpmpackage"
+                    ),
+                ),
+                (
+                    "rollout",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="units",
+                        to="rollouts.rollout",
+                    ),
+                ),
+                (
+                    "upgrade",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rollout_unit",
+                        to="upgrades.upgrade",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rollout unit',
-                'verbose_name_plural': 'rollout units',
-                'ordering': ['position'],
-                'constraints': [models.UniqueConstraint(fields=('rollout', 'cluster'), name='rollout_unit_once_per_cluster')],
+                "verbose_name": "rollout unit",
+                "verbose_name_plural": "rollout units",
+                "ordering": ["position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("rollout", "cluster"), name="rollout_unit_once_per_cluster"
+                    )
+                ],
             },
         ),
     ]
