@@ -9,12 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ocpdash.core.middleware import IdleSessionMiddleware
+from ocpdash.rollouts.models import Rollout, RolloutState
 from ocpdash.upgrades.models import State, Upgrade, UpgradeEvent, UpgradeStep, UpgradeTask
 from ocpdash.web.urls import urlpatterns as WEB_PATTERNS
 
 POST_ONLY = {
     "sync_clusters", "resume_site", "operate_task", "operate_step", "comment", "sign_off",
     "approve", "decline", "recheck", "catalog_refresh", "catalog_start_upload",
+    "rollout_pause", "rollout_resume", "rollout_abort", "rollout_approve", "rollout_decline",
 }  # fmt: skip
 
 
@@ -32,10 +34,13 @@ def estate(make_cluster, make_package, operator, site):
         upgrade=upgrade, ocp_task_id=900, ocp_subtask_id=1, name="step", status="SUCCESSFUL"
     )
     UpgradeEvent.objects.create(upgrade=upgrade, kind="state", message="Upgrade requested.")
+    rollout = Rollout.objects.create(
+        name="fleet", target_version=upgrade.to_version, created_by=operator, state=RolloutState.RUNNING
+    )
     # catalog/<id>/upload/ takes a package, catalog/uploads/<id>/ an upload: any id, refused before the view.
     return {
         "sites": site.pk, "clusters": cluster.pk, "upgrades": upgrade.pk, "catalog": upgrade.package_id,
-        "subtask_id": 1,
+        "subtask_id": 1, "rollouts": rollout.pk,
     }  # fmt: skip
 
 
