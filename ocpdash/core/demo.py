@@ -1,5 +1,5 @@
 """Demo users, a catalog that mirrors the bundled simulator's packages, and change management to try:
-cluster helios labelled ``production`` needs one approval, the site has a weekly maintenance window.
+cluster helios labelled ``production`` needs one approval and has a weekly maintenance window.
 Loading twice changes nothing."""
 
 from __future__ import annotations
@@ -73,10 +73,10 @@ def load_demo() -> dict[str, int]:
 
 
 def load_demo_changes() -> dict[str, int]:
-    """The production label on helios, a one-approval policy for the label and a weekly window on
-    the site (the clusters come from the simulator: see sync_demo_estate)."""
+    """The production label on helios, a one-approval policy for the label and a weekly window for
+    helios (the clusters come from the simulator: see sync_demo_estate)."""
     from ocpdash.changes.models import ApprovalPolicy, MaintenanceWindow
-    from ocpdash.sites.models import Cluster, OcpSite
+    from ocpdash.sites.models import Cluster
 
     _, policies = ApprovalPolicy.objects.get_or_create(
         label=DEMO_LABEL,
@@ -88,10 +88,12 @@ def load_demo_changes() -> dict[str, int]:
             cluster.labels = [*(cluster.labels or []), DEMO_LABEL]
             cluster.save(update_fields=["labels"])
             labelled += 1
+    # The window is helios's own, not the site's: a demo rollout to the other clusters starts now
+    # instead of waiting for Saturday night.
     windows = 0
-    for site in OcpSite.objects.all():
+    for cluster in Cluster.objects.filter(name=DEMO_PRODUCTION):
         _, created = MaintenanceWindow.objects.get_or_create(
-            site=site, weekday=DEMO_WINDOW["weekday"], defaults={**DEMO_WINDOW, "note": "Demo window"}
+            cluster=cluster, weekday=DEMO_WINDOW["weekday"], defaults={**DEMO_WINDOW, "note": "Demo window"}
         )
         windows += created
     return {"policies": int(policies), "labelled": labelled, "windows": windows, "channels": _demo_mail()}
