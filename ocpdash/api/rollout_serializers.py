@@ -73,10 +73,11 @@ class RolloutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_units_total(self, rollout) -> int:
-        return len(rollout.units.all())
+        return rollout.tally()["total"]
 
     def get_units_done(self, rollout) -> int:
-        return sum(1 for u in rollout.units.all() if u.state == "upgraded")
+        """Upgraded units (the API's name since it began; failed ones are not done here)."""
+        return rollout.tally()["upgraded"]
 
 
 class RolloutDetailSerializer(RolloutSerializer):

@@ -96,6 +96,7 @@ def plan_lines(plan: dict) -> list[str]:
 
 def status_lines(rollout: Rollout) -> list[str]:
     units = list(rollout.units.order_by("position"))
+    tally = rollout.tally(units)
     lines = [
         _(
             "#%(id)s %(name)s → %(version)s: %(state)s, wave %(wave)s of %(waves)s, "
@@ -108,8 +109,8 @@ def status_lines(rollout: Rollout) -> list[str]:
             "state": rollout.state,
             "wave": max(rollout.current_wave, 0),
             "waves": rollout.waves,
-            "done": sum(1 for u in units if u.state == "upgraded"),
-            "total": len(units),
+            "done": tally["upgraded"],
+            "total": tally["total"],
         }
     ]
     if rollout.halt_reason:

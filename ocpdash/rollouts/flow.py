@@ -25,7 +25,10 @@ from ocpdash.ocp import OcpError
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.rollouts import plan as plans
 from ocpdash.rollouts.models import (
+    ENDED_STATES,
     LIVE_STATES,
+    PAUSABLE_STATES,
+    RESUMABLE_STATES,
     UNIT_DONE,
     Rollout,
     RolloutApproval,
@@ -43,7 +46,7 @@ from ocpdash.upgrades.errors import (
     UpgradeConflict,
     UpgradeError,
 )
-from ocpdash.upgrades.models import REASON_MAX_LENGTH, State, Upgrade
+from ocpdash.upgrades.models import ACTIVE_STATES, REASON_MAX_LENGTH, State, Upgrade
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +54,9 @@ RECONCILE = "ocpdash.rollouts.tasks.reconcile"
 SUBMIT_PERMISSION = "upgrades.submit_upgrade"
 OPERATE_PERMISSION = "upgrades.operate_upgrade"
 APPROVE_PERMISSION = "upgrades.approve_upgrade"
-UPGRADING_STATES = (
-    State.AWAITING_APPROVAL,
-    State.SCHEDULED,
-    State.QUEUED,
-    State.SUBMITTING,
-    State.RUNNING,
-)
+# A unit's upgrade that is active is upgrading, unless it waits for an operator (failing).
 FAILING_STATES = (State.FAILED, State.NEEDS_ATTENTION)
+UPGRADING_STATES = tuple(s for s in ACTIVE_STATES if s not in FAILING_STATES)
 # Pre-check failures a unit waits out rather than fails for: OCP could not be asked (never failed by a
 # blip), or an operator's OCP task still runs on a member (OCP refuses an upgrade until it ends).
 WAIT_KEYS = ("ocp_reachable", "no_running_task")
@@ -299,7 +297,7 @@ def pause(user, rollout: Rollout, *, reason: str = "") -> str:
     _need(user, OPERATE_PERMISSION, _("You are not allowed to operate rollouts (Operators role needed)."))
     with transaction.atomic():
         current = Rollout.objects.select_for_update().get(pk=rollout.pk)
-        if current.state not in (RolloutState.RUNNING, RolloutState.SOAKING, RolloutState.SCHEDULED):
+        if current.state not in PAUSABLE_STATES:
             raise OperationRefused(
                 _("Only a scheduled, running or soaking rollout can be paused (it is %(state)s).")
                 % {"state": current.get_state_display().lower()}
@@ -319,34 +317,16 @@ def resume(user, rollout: Rollout, *, reason: str = "") -> str:
     _need(user, OPERATE_PERMISSION, _("You are not allowed to operate rollouts (Operators role needed)."))
     with transaction.atomic():
         current = Rollout.objects.select_for_update().get(pk=rollout.pk)
-        if current.state == RolloutState.PAUSED:
-            back = current.paused_from or RolloutState.RUNNING
-            message = phrase("Resumed by %(user)s.", user=user.get_username())
-        elif current.state == RolloutState.HALTED:
-            back = RolloutState.RUNNING
-            failed = RolloutUnit.objects.filter(
-                rollout=current, state=UnitState.FAILED, failure_accepted=False
-            )
-            # A unit that failed before its upgrade was made (its pre-check at start) is tried again;
-            # one whose upgrade failed, or that failed its soak, is accepted as it is.
-            retried = list(failed.filter(upgrade__isnull=True, soak_fault=""))
-            accepted = list(failed.exclude(pk__in=[u.pk for u in retried]))
-            RolloutUnit.objects.filter(pk__in=[u.pk for u in retried]).update(
-                state=UnitState.PENDING, note="", note_spec=None, finished_at=None
-            )
-            RolloutUnit.objects.filter(pk__in=[u.pk for u in accepted]).update(failure_accepted=True)
-            message = joined(
-                phrase("Resumed by %(user)s after the halt.", user=user.get_username()),
-                phrase("Tried again: %(units)s.", units=", ".join(map(str, retried))) if retried else "",
-                phrase("Still failed and accepted: %(units)s.", units=", ".join(map(str, accepted)))
-                if accepted
-                else "",
-            )
-        else:
+        if current.state not in RESUMABLE_STATES:
             raise OperationRefused(
                 _("Only a paused or halted rollout can be resumed (it is %(state)s).")
                 % {"state": current.get_state_display().lower()}
             )
+        if current.state == RolloutState.PAUSED:
+            back = current.paused_from or RolloutState.RUNNING
+            message = phrase("Resumed by %(user)s.", user=user.get_username())
+        else:
+            back, message = RolloutState.RUNNING, _after_halt(user, current)
         Rollout.objects.filter(pk=current.pk).update(
             state=back,
             paused_from="",
@@ -359,12 +339,31 @@ def resume(user, rollout: Rollout, *, reason: str = "") -> str:
     return message
 
 
+def _after_halt(user, rollout: Rollout) -> Phrase:
+    """Resuming a halted rollout: a unit that failed before its upgrade was made (its pre-check at
+    start) is tried again; one whose upgrade failed, or that failed its soak, is accepted as it is."""
+    failed = RolloutUnit.objects.filter(rollout=rollout, state=UnitState.FAILED, failure_accepted=False)
+    retried = list(failed.filter(upgrade__isnull=True, soak_fault=""))
+    accepted = list(failed.exclude(pk__in=[u.pk for u in retried]))
+    RolloutUnit.objects.filter(pk__in=[u.pk for u in retried]).update(
+        state=UnitState.PENDING, note="", note_spec=None, finished_at=None
+    )
+    RolloutUnit.objects.filter(pk__in=[u.pk for u in accepted]).update(failure_accepted=True)
+    return joined(
+        phrase("Resumed by %(user)s after the halt.", user=user.get_username()),
+        phrase("Tried again: %(units)s.", units=", ".join(map(str, retried))) if retried else "",
+        phrase("Still failed and accepted: %(units)s.", units=", ".join(map(str, accepted)))
+        if accepted
+        else "",
+    )
+
+
 def abort(user, rollout: Rollout, *, reason: str = "") -> str:
     """Start nothing more; upgrades already started run on and are operated as usual."""
     _need(user, OPERATE_PERMISSION, _("You are not allowed to operate rollouts (Operators role needed)."))
     with transaction.atomic():
         current = Rollout.objects.select_for_update().get(pk=rollout.pk)
-        if current.state in (*_ended(), RolloutState.DECLINED):
+        if current.state in ENDED_STATES:
             raise OperationRefused(_("The rollout has ended already."))
         Rollout.objects.filter(pk=current.pk).update(state=RolloutState.ABORTED, finished_at=timezone.now())
         left = RolloutUnit.objects.filter(rollout=current, state=UnitState.PENDING).update(
@@ -386,10 +385,6 @@ def _with_reason(message: str, reason: str) -> str:
             _("A reason can be at most %(n)s characters.") % {"n": f"{REASON_MAX_LENGTH:,}"}
         )
     return joined(message, phrase("Reason: %(reason)s", reason=reason) if reason else "")
-
-
-def _ended():
-    return (RolloutState.ABORTED, RolloutState.SUCCESSFUL, RolloutState.FAILED)
 
 
 # --- The reconciler --------------------------------------------------------------------------
@@ -426,9 +421,8 @@ def reconcile(rollout_id: int, now=None) -> Pass:
             return result
         units, changed = _refresh_units(rollout, now)
         to_start = _advance(rollout, units, now, result, soaked)
-        if changed or result.moved:
-            Rollout.objects.filter(pk=rollout.pk).update(revision=F("revision") + 1)
-        Rollout.objects.filter(pk=rollout.pk).update(reconciled_at=now)
+        bump = {"revision": F("revision") + 1} if changed or result.moved else {}
+        Rollout.objects.filter(pk=rollout.pk).update(reconciled_at=now, **bump)
     for unit in to_start:
         if _start_unit(rollout, unit, now):
             result.started.append(unit.pk)
@@ -718,31 +712,33 @@ def _soaked(rollout: Rollout) -> bool:
     ).select_related("cluster__site")
     ok = True
     for unit in units:
-        for member in unit.members:
-            cluster = Cluster.objects.select_related("site").get(pk=member["id"])
-            try:
-                with cluster.site.client(max_retries=1) as client:
-                    remote = client.get_cluster(cluster.ocp_id, name=cluster.name)
-            except OcpError as exc:
-                log.info("Soak re-read of %s failed: %s", cluster.name, exc)
-                ok = False
-                continue
-            bad = []
-            if remote.status != "RUNNING":
-                bad.append(phrase("%(name)s is %(status)s in OCP", name=cluster.name, status=remote.status))
-            if not _at(remote.ob_version or "", rollout.target_version):
-                bad.append(
-                    phrase("%(name)s runs %(version)s in OCP", name=cluster.name, version=remote.ob_version)
-                )
-            if bad:
-                fault = phrase("During the soak: %(what)s.", what=joined(*bad, sep="; "))
-                stuck = RolloutUnit.objects.filter(pk=unit.pk, soak_fault="")
-                if stuck.update(soak_fault=str(fault)[:2000], soak_fault_spec=fault.spec):
-                    record(
-                        rollout.pk,
-                        "unit",
-                        phrase("%(unit)s: %(fault)s", unit=str(unit), fault=fault),
-                        unit=unit.pk,
-                    )
-                ok = False
+        members = Cluster.objects.filter(pk__in=[m["id"] for m in unit.members]).order_by("pk")
+        try:
+            with unit.cluster.site.client(max_retries=1) as client:  # a pair lives on one OCP
+                bad = [said for c in members for said in _soak_faults(client, c, rollout.target_version)]
+        except OcpError as exc:
+            log.info("Soak re-read of %s failed: %s", unit, exc)
+            ok = False
+            continue
+        if not bad:
+            continue
+        ok = False
+        fault = phrase("During the soak: %(what)s.", what=joined(*bad, sep="; "))
+        if RolloutUnit.objects.filter(pk=unit.pk, soak_fault="").update(
+            soak_fault=str(fault)[:2000], soak_fault_spec=fault.spec
+        ):
+            record(
+                rollout.pk, "unit", phrase("%(unit)s: %(fault)s", unit=str(unit), fault=fault), unit=unit.pk
+            )
     return ok
+
+
+def _soak_faults(client, cluster: Cluster, target: str) -> list[Phrase]:
+    """What is wrong with ``cluster`` in OCP for a soak: not RUNNING, not on ``target``."""
+    remote = client.get_cluster(cluster.ocp_id, name=cluster.name)
+    bad = []
+    if remote.status != "RUNNING":
+        bad.append(phrase("%(name)s is %(status)s in OCP", name=cluster.name, status=remote.status))
+    if not _at(remote.ob_version or "", target):
+        bad.append(phrase("%(name)s runs %(version)s in OCP", name=cluster.name, version=remote.ob_version))
+    return bad

@@ -58,8 +58,9 @@ LIVE_STATES = (
     RolloutState.PAUSED,
     RolloutState.HALTED,
 )
-# A rollout may start units only in these.
-STARTING_STATES = (RolloutState.RUNNING,)
+# What an operator may do in which state (the flow refuses the rest; the pages offer only these).
+PAUSABLE_STATES = (RolloutState.SCHEDULED, RolloutState.RUNNING, RolloutState.SOAKING)
+RESUMABLE_STATES = (RolloutState.PAUSED, RolloutState.HALTED)
 ENDED_STATES = (
     RolloutState.ABORTED,
     RolloutState.SUCCESSFUL,
@@ -117,6 +118,17 @@ class Rollout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.target_version}"
+
+    def tally(self, units=None) -> dict[str, int]:
+        """Progress: units in all, done (upgraded, failed or not started), upgraded, failed. ``units``:
+        the rollout's units when the caller has them already (prefetched or listed)."""
+        states = [u.state for u in (self.units.all() if units is None else units)]
+        return {
+            "total": len(states),
+            "done": sum(s in UNIT_DONE for s in states),
+            "upgraded": states.count(UnitState.UPGRADED),
+            "failed": states.count(UnitState.FAILED),
+        }
 
     @property
     def halt_text(self) -> str:

@@ -32,7 +32,16 @@ from ocpdash.catalog.models import RpmPackage
 from ocpdash.core.phrases import translated
 from ocpdash.rollouts import flow
 from ocpdash.rollouts import plan as plans
-from ocpdash.rollouts.models import ENDED_STATES, UNIT_DONE, Rollout, RolloutState, RolloutUnit, UnitState
+from ocpdash.rollouts.models import (
+    ENDED_STATES,
+    PAUSABLE_STATES,
+    RESUMABLE_STATES,
+    UNIT_DONE,
+    Rollout,
+    RolloutState,
+    RolloutUnit,
+    UnitState,
+)
 from ocpdash.sites.models import Cluster, OcpSite
 from ocpdash.upgrades.errors import NotAllowed, UpgradeError
 from ocpdash.upgrades.models import REASON_MAX_LENGTH
@@ -41,8 +50,6 @@ from ocpdash.web import rolloutview
 from ocpdash.web.forms import form_error
 
 EVENTS_SHOWN = 100
-PAUSABLE = (RolloutState.RUNNING, RolloutState.SOAKING, RolloutState.SCHEDULED)
-RESUMABLE = (RolloutState.PAUSED, RolloutState.HALTED)
 
 
 # --- The list ----------------------------------------------------------------------------------
@@ -246,10 +253,7 @@ def page_context(request, rollout: Rollout) -> dict:
         "css": css,
         "units": units,
         "diagram": rolloutview.svg(units, rollout.current_wave),
-        "done": sum(u.state in UNIT_DONE for u in units),
-        "upgraded": sum(u.state == UnitState.UPGRADED for u in units),
-        "failed": sum(u.state == UnitState.FAILED for u in units),
-        "total": len(units),
+        **rollout.tally(units),
         "current_wave_name": rolloutview.wave_name(rollout.current_wave)
         if rollout.current_wave >= 0 and rollout.state not in ENDED_STATES
         else "",
@@ -260,8 +264,8 @@ def page_context(request, rollout: Rollout) -> dict:
         "left_out": rollout.plan.get("left_out", []),
         "may_operate": may_operate,
         "may_approve": may_approve,
-        "may_pause": rollout.state in PAUSABLE,
-        "may_resume": rollout.state in RESUMABLE,
+        "may_pause": rollout.state in PAUSABLE_STATES,
+        "may_resume": rollout.state in RESUMABLE_STATES,
         "may_abort": rollout.state not in ENDED_STATES,
         "has_actions": may_approve or (may_operate and rollout.state not in ENDED_STATES),
         "live": live,
