@@ -37,14 +37,20 @@ class RolloutRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"At most {MAX_UNITS} clusters.")
         return value
 
-    def strategy(self) -> Strategy:
+    def flow_args(self) -> dict:
+        """What flow.preview and flow.create both take: clusters, packages, canary and strategy."""
         data = self.validated_data
-        return Strategy(
-            wave_size=data["wave_size"],
-            max_parallel=data["max_parallel"],
-            soak_minutes=data["soak_minutes"],
-            halt_after_failures=data["halt_after_failures"],
-        )
+        return {
+            "clusters": data["clusters"],
+            "packages": data["packages"],
+            "canary": [c.pk for c in data["canary"]],
+            "strategy": Strategy(
+                wave_size=data["wave_size"],
+                max_parallel=data["max_parallel"],
+                soak_minutes=data["soak_minutes"],
+                halt_after_failures=data["halt_after_failures"],
+            ),
+        }
 
 
 class RolloutUnitSerializer(serializers.ModelSerializer):

@@ -54,15 +54,7 @@ class RolloutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def plan(self, request):
         """The plan a rollout would have: every unit pre-checked with OCP, canary and waves, paths, ETAs,
         the clusters left out and why, the approvals needed. Nothing is stored."""
-        serializer = self._valid(request)
-        data = serializer.validated_data
-        made = flow.preview(
-            request.user,
-            clusters=data["clusters"],
-            packages=data["packages"],
-            canary=[c.pk for c in data["canary"]],
-            strategy=serializer.strategy(),
-        )
+        made = flow.preview(request.user, **self._valid(request).flow_args())
         return Response({**made.as_dict(), "plan_digest": made.digest})
 
     @extend_schema(request=rs.RolloutRequestSerializer, responses={201: rs.RolloutDetailSerializer})
@@ -74,12 +66,9 @@ class RolloutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         rollout = flow.create(
             request.user,
             name=data["name"],
-            clusters=data["clusters"],
-            packages=data["packages"],
-            canary=[c.pk for c in data["canary"]],
-            strategy=serializer.strategy(),
             start_at=data["start_at"],
             reason=data["reason"],
+            **serializer.flow_args(),
         )
         return Response(self._detail(rollout), status=status.HTTP_201_CREATED)
 
