@@ -39,7 +39,7 @@ def _outcome(request, upgrade, message: str, ok: bool, status: int = 200, anchor
     return _back(request, upgrade.pk, message, ok, anchor)
 
 
-def _attempt(action, *, refused_is_403: bool = True) -> tuple[str, bool, int]:
+def attempt(action, *, refused_is_403: bool = True) -> tuple[str, bool, int]:
     """``action()`` as (message, ok, HTTP status): the UpgradeError's message and status on refusal.
     NotAllowed (not this user's to do) is a 403 page, as for the operations, unless the caller shows
     it inline (``refused_is_403=False``)."""
@@ -53,15 +53,16 @@ def _attempt(action, *, refused_is_403: bool = True) -> tuple[str, bool, int]:
         return translated(exc.message), False, exc.http_status
 
 
-def _attempt_form(form, upgrade, action, **how) -> tuple[str, bool, int]:
-    """:func:`_attempt` of ``action(upgrade, cleaned_data)``, or 400 for a field the form refuses."""
+def attempt_form(form, upgrade, action, **how) -> tuple[str, bool, int]:
+    """:func:`attempt` of ``action(upgrade, cleaned_data)``, or 400 for a field the form refuses
+    (the rollout page's actions pass their rollout as ``upgrade``)."""
     if not form.is_valid():
         return form_error(form), False, 400
-    return _attempt(lambda: action(upgrade, form.cleaned_data), **how)
+    return attempt(lambda: action(upgrade, form.cleaned_data), **how)
 
 
 def _run(request, upgrade, action, anchor=""):
-    message, ok, status = _attempt(action)
+    message, ok, status = attempt(action)
     return _outcome(request, upgrade, message, ok, status, anchor)
 
 
@@ -101,7 +102,7 @@ def _review_action(request, pk: int, form, action):
     (403 when this user may review but not this upgrade: their own sign-off)."""
     if not review.can_review(request.user):
         raise PermissionDenied(_("You are not allowed to review upgrades."))
-    message, ok, status = _attempt_form(form, load(pk), action, refused_is_403=False)
+    message, ok, status = attempt_form(form, load(pk), action, refused_is_403=False)
     if not request.htmx:
         return _back(request, pk, message, ok, "#review")
     upgrade = load(pk)
@@ -134,7 +135,7 @@ def _change_action(request, pk: int, form, action):
     """``action(upgrade, cleaned_data)`` from the Change panel. htmx: the outcome above the panel,
     and the panel as the upgrade is now (out of band); a plain post: a redirect with a message.
     NotAllowed (not an approver, or their own request) is a 403 as for the operations."""
-    message, ok, status = _attempt_form(form, load(pk), action)
+    message, ok, status = attempt_form(form, load(pk), action)
     if not request.htmx:
         return _back(request, pk, message, ok, "#change")
     upgrade = load(pk)

@@ -48,6 +48,7 @@ from ocpdash.upgrades.models import REASON_MAX_LENGTH
 from ocpdash.upgrades.params import parse_id
 from ocpdash.web import rolloutview
 from ocpdash.web.forms import form_error
+from ocpdash.web.views.actions import attempt_form
 
 EVENTS_SHOWN = 100
 
@@ -334,16 +335,8 @@ def rollout_action(request, pk: int, op: str):
     if not request.user.has_perm(permission):
         raise PermissionDenied(_("You are not allowed to do this (a role is missing)."))
     rollout = get_object_or_404(Rollout, pk=pk)
-    form = ActionForm(request.POST)
-    ok = False
-    if not form.is_valid():
-        message = form_error(form)
-    else:
-        try:
-            message, ok = translated(action(request.user, rollout, form.cleaned_data)), True
-        except NotAllowed as exc:
-            raise PermissionDenied(translated(exc.message)) from None
-        except UpgradeError as exc:
-            message = translated(exc.message)
+    message, ok, _status = attempt_form(
+        ActionForm(request.POST), rollout, lambda r, data: action(request.user, r, data)
+    )
     (messages.success if ok else messages.error)(request, message)
     return redirect("rollout", pk=pk)
