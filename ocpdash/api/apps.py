@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "ocpdash.api"
     label = "api"
-    verbose_name = "REST API and command line"
+    verbose_name = _("REST API and command line")

@@ -3,37 +3,17 @@ upgrades. Commands only parse arguments and call the same domain functions as th
 
 from __future__ import annotations
 
-import os
-
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.core.commands import PeopleCommand, terminal_language  # noqa: F401
 from ocpdash.core.phrases import translated
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import PrecheckFailed, UpgradeError
 from ocpdash.upgrades.models import Upgrade
 from ocpdash.upgrades.params import parse_id
-
-
-def terminal_language() -> str:
-    """The terminal's language as POSIX tools take it (LC_ALL, else LC_MESSAGES, else LANG): zh_CN.UTF-8
-    and the like read Chinese; anything else, or nothing set, English."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        if value := os.environ.get(name, ""):
-            return "zh-hans" if value.lower().startswith("zh") else "en"
-    return "en"
-
-
-class PeopleCommand(BaseCommand):
-    """A command whose output people read, in the terminal's language (:func:`terminal_language`).
-    Machine values (states, ids, OCP's statuses, JSON) and the options' help stay as they are."""
-
-    def execute(self, *args, **options):
-        with translation.override(terminal_language()):
-            return super().execute(*args, **options)
 
 
 def add_user_argument(parser, required: bool = True) -> None:
@@ -114,7 +94,7 @@ def get_upgrade(ref: str) -> Upgrade:
 def command_error(exc: UpgradeError) -> CommandError:
     """A domain error as a CommandError: the message (and every failing check), no traceback."""
     if isinstance(exc, PrecheckFailed):
-        lines = [f"  ✗ {check.key}: {check.message}" for check in exc.report.failures]
+        lines = [f"  ✗ {check.key}: {translated(check.message)}" for check in exc.report.failures]
         return CommandError("\n".join([_("The pre-check failed:"), *lines]))
     return CommandError(translated(exc.message))
 
@@ -140,11 +120,11 @@ def upgrade_summary(upgrade: Upgrade) -> list[str]:
             + (f" ({', '.join(given)})" if given else "")
         )
     if upgrade.start_note:
-        lines.append(f"  start: {upgrade.start_note}")
+        lines.append(f"  start: {upgrade.start_note_text}")
     if upgrade.ocp_task_id:
         lines.append(f"  OCP task: {upgrade.ocp_task_id} ({upgrade.ocp_task_status or 'unknown'})")
     if upgrade.last_error:
-        lines.append(f"  last error: {upgrade.last_error}")
+        lines.append(f"  last error: {upgrade.last_error_text}")
     return lines
 
 

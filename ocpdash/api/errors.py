@@ -48,7 +48,7 @@ def _upgrade_error(exc: UpgradeError) -> dict:
     report = getattr(exc, "report", None)  # PrecheckFailed, or UpgradeConflict found by the pre-check
     if report is None:
         return error_body(exc.code, exc.message)
-    fields = {check.key: [check.message] for check in report.failures}
+    fields = {check.key: [translated(check.message)] for check in report.failures}
     return error_body(exc.code, exc.message, fields, report=report.as_dict())
 
 

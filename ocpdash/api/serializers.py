@@ -376,6 +376,7 @@ class UpgradeSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
+    last_error = serializers.CharField(source="last_error_text", read_only=True)  # in the Accept-Language
 
     class Meta:
         model = Upgrade
@@ -427,7 +428,7 @@ class ApprovalSerializer(serializers.Serializer):
     plan_digest = serializers.CharField()
     created_at = serializers.DateTimeField()
     void = serializers.BooleanField(source="is_void")
-    void_reason = serializers.CharField()
+    void_reason = serializers.CharField(source="void_reason_text")  # in the Accept-Language
 
 
 class EstimateSerializer(serializers.Serializer):
@@ -449,6 +450,7 @@ class UpgradeDetailSerializer(UpgradeSerializer):
     events_more = serializers.SerializerMethodField()
     events_url = serializers.SerializerMethodField()
     operations = serializers.SerializerMethodField()
+    start_note = serializers.CharField(source="start_note_text", read_only=True)  # in the Accept-Language
 
     class Meta(UpgradeSerializer.Meta):
         fields = [
@@ -493,7 +495,7 @@ class UpgradeDetailSerializer(UpgradeSerializer):
         """Why OCP cannot be followed (or the upgrade submitted) right now, since when; null if nothing."""
         if not upgrade.ocp_fault:
             return None
-        return {"since": upgrade.ocp_unreachable_since, "message": upgrade.ocp_fault}
+        return {"since": upgrade.ocp_unreachable_since, "message": upgrade.ocp_fault_text}
 
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, upgrade: Upgrade) -> list[dict]:

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ocpdash.catalog import presence, storage, uploading
 from ocpdash.catalog.intake import RpmRefused, apply_contents, check_same_file, inspect_rpm, record_file
@@ -16,9 +18,11 @@ class RpmPackageForm(forms.ModelForm):
 
     upload = forms.FileField(
         required=False,
-        label="RPM file",
-        help_text="The RPM itself: its header and checksums are checked, its upgrade dependency file read, "
-        "and it is kept for uploads to OCP. Without it the package is known by name only.",
+        label=_("RPM file"),
+        help_text=_(
+            "The RPM itself: its header and checksums are checked, its upgrade dependency file read, "
+            "and it is kept for uploads to OCP. Without it the package is known by name only."
+        ),
     )
 
     class Meta:
@@ -29,7 +33,7 @@ class RpmPackageForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "file_name" in self.fields:
             self.fields["file_name"].required = False
-            self.fields["file_name"].help_text = "Taken from the RPM file when you upload one."
+            self.fields["file_name"].help_text = gettext("Taken from the RPM file when you upload one.")
         self.contents = None
 
     def clean(self):
@@ -46,7 +50,9 @@ class RpmPackageForm(forms.ModelForm):
                 raise forms.ValidationError({"upload": exc.message}) from None
             data["file_name"] = file_name
         elif not file_name:
-            raise forms.ValidationError({"file_name": "Give the RPM's file name, or upload the RPM."})
+            raise forms.ValidationError(
+                {"file_name": gettext("Give the RPM's file name, or upload the RPM.")}
+            )
         return data
 
 
@@ -116,36 +122,37 @@ class RpmPackageAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if contents is not None:
             record_file(obj, request.user)
-            self.message_user(request, "Verified: " + " ".join(obj.verification["checks"]), messages.SUCCESS)
+            checks = " ".join(obj.verification["checks"])
+            self.message_user(request, gettext("Verified: %(checks)s") % {"checks": checks}, messages.SUCCESS)
 
-    @admin.display(description="File")
+    @admin.display(description=_("File"))
     def file_state(self, obj: RpmPackage) -> str:
-        return "verified" if obj.has_file else "name only"
+        return gettext("verified") if obj.has_file else gettext("name only")
 
-    @admin.display(description="History")
+    @admin.display(description=_("History"))
     def history(self, obj: RpmPackage) -> str:
         return history_html(obj.events) if obj.pk else "-"
 
-    @admin.display(description="Checks")
+    @admin.display(description=_("Checks"))
     def file_checks(self, obj: RpmPackage) -> str:
         if not obj.has_file:
-            return "No file: the package is known by name only."
+            return gettext("No file: the package is known by name only.")
         checks = obj.verification.get("checks", [])
         return format_html(
-            "<ul>{}</ul><p>Verified {}.</p>",
+            "<ul>{}</ul><p>{}</p>",
             format_html_join("", "<li>{}</li>", ((c,) for c in checks)),
-            obj.verified_at,
+            gettext("Verified %(at)s.") % {"at": obj.verified_at},
         )
 
-    @admin.display(description="Upgrade dependency file")
+    @admin.display(description=_("Upgrade dependency file"))
     def dependency_file(self, obj: RpmPackage) -> str:
         if not obj.upgrade_dep_file:
-            return "None: the pre-check uses the bundled upstream file."
+            return gettext("None: the pre-check uses the bundled upstream file.")
         return format_html(
-            "<p>{}</p><pre>{}</pre>", obj.upgrade_dep_path or "(given by hand)", obj.upgrade_dep_file
+            "<p>{}</p><pre>{}</pre>", obj.upgrade_dep_path or gettext("(given by hand)"), obj.upgrade_dep_file
         )
 
-    @admin.display(description="At OCP sites")
+    @admin.display(description=_("At OCP sites"))
     def at_sites(self, obj: RpmPackage) -> str:
         sites = list(OcpSite.objects.filter(enabled=True))
         if obj.pk is None or not sites:
@@ -153,62 +160,80 @@ class RpmPackageAdmin(admin.ModelAdmin):
         ((_, cells),) = presence.matrix([obj], sites)
         rows = ((site.name, _cell_text(obj, cell)) for site, cell in cells)
         return format_html(
-            "<table>{}</table><p><a href='{}'>Uploads of this package</a></p>",
+            "<table>{}</table><p><a href='{}'>{}</a></p>",
             format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
             reverse("admin:catalog_packageupload_changelist") + f"?package__id__exact={obj.pk}",
+            gettext("Uploads of this package"),
         )
 
-    @admin.action(description="Enable selected packages", permissions=["change"])
+    @admin.action(description=_("Enable selected packages"), permissions=["change"])
     def enable(self, request, queryset):
         count = queryset.update(enabled=True)
-        self.message_user(request, f"Enabled {count} package(s).", messages.SUCCESS)
+        self.message_user(
+            request, gettext("Enabled %(count)s package(s).") % {"count": count}, messages.SUCCESS
+        )
 
-    @admin.action(description="Disable selected packages", permissions=["change"])
+    @admin.action(description=_("Disable selected packages"), permissions=["change"])
     def disable(self, request, queryset):
         count = queryset.update(enabled=False)
-        self.message_user(request, f"Disabled {count} package(s).", messages.SUCCESS)
+        self.message_user(
+            request, gettext("Disabled %(count)s package(s).") % {"count": count}, messages.SUCCESS
+        )
 
     @admin.action(
-        description="Upload selected packages to the OCP sites that lack them", permissions=["change"]
+        description=_("Upload selected packages to the OCP sites that lack them"), permissions=["change"]
     )
     def upload_to_sites(self, request, queryset):
         sites = list(OcpSite.objects.filter(enabled=True))
         queued, skipped = 0, []
         for package, cells in presence.matrix(list(queryset), sites):
             if not package.has_file:
-                skipped.append(f"{package.file_name} (no file)")
+                skipped.append(gettext("%(file)s (no file)") % {"file": package.file_name})
                 continue
             for site, cell in cells:
                 if cell is None or cell.state != Presence.PRESENT:
                     try:
                         uploading.request_upload(request.user, package, site)
                     except uploading.UploadNotAllowed as exc:
-                        skipped.append(f"{package.file_name} to {site.name} ({exc.message})")
+                        skipped.append(
+                            gettext("%(file)s to %(site)s (%(why)s)")
+                            % {"file": package.file_name, "site": site.name, "why": exc.message}
+                        )
                         continue
                     queued += 1
-        self.message_user(request, f"Queued {queued} upload(s).", messages.SUCCESS)
+        self.message_user(
+            request, gettext("Queued %(count)s upload(s).") % {"count": queued}, messages.SUCCESS
+        )
         if skipped:
-            self.message_user(request, "Not uploaded: " + ", ".join(skipped), messages.WARNING)
+            self.message_user(
+                request,
+                gettext("Not uploaded: %(skipped)s") % {"skipped": ", ".join(skipped)},
+                messages.WARNING,
+            )
 
-    @admin.action(description="Read the OCP sites' package lists again", permissions=["view"])
+    @admin.action(description=_("Read the OCP sites' package lists again"), permissions=["view"])
     def refresh_presence(self, request, queryset):
         if uploading.enqueue_by_name(REFRESH_TASK):
             self.message_user(
-                request, "Reading every OCP site's package list; reload in a moment.", messages.INFO
+                request, gettext("Reading every OCP site's package list; reload in a moment."), messages.INFO
             )
         else:
-            self.message_user(request, "The queue is not reachable; try again later.", messages.ERROR)
+            self.message_user(
+                request, gettext("The queue is not reachable; try again later."), messages.ERROR
+            )
 
 
 def _cell_text(package: RpmPackage, cell) -> str:
     if cell is None:
-        return "not checked yet"
+        return gettext("not checked yet")
     if cell.state == Presence.PRESENT:
-        compared = "SHA-1 matches" if package.sha1 and cell.ocp_sha1 else "SHA-1 not compared"
-        return f"present ({compared})"
+        compared = (
+            gettext("SHA-1 matches") if package.sha1 and cell.ocp_sha1 else gettext("SHA-1 not compared")
+        )
+        return gettext("present (%(compared)s)") % {"compared": compared}
     if cell.state == Presence.DIFFERENT:
-        return f"different file (OCP's SHA-1 {cell.ocp_sha1})"
-    return "missing"
+        return gettext("different file (OCP's SHA-1 %(sha1)s)") % {"sha1": cell.ocp_sha1}
+    return gettext("missing")
 
 
 def _site_column(site: OcpSite):
@@ -243,11 +268,11 @@ class PackageUploadAdmin(ReadOnlyMixin, admin.ModelAdmin):
                        "finished_at", "history")  # fmt: skip
     fields = readonly_fields
 
-    @admin.display(description="History")
+    @admin.display(description=_("History"))
     def history(self, obj: PackageUpload) -> str:
         return history_html(obj.events)
 
-    @admin.display(description="Sent")
+    @admin.display(description=_("Sent"))
     def progress(self, obj: PackageUpload) -> str:
         return f"{obj.percent} %"
 

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CatalogConfig(AppConfig):
     name = "ocpdash.catalog"
     label = "catalog"
-    verbose_name = "RPM catalog"
+    verbose_name = _("RPM catalog")

@@ -26,37 +26,50 @@ class RpmPackageQuerySet(models.QuerySet):
 class RpmPackage(models.Model):
     """An OceanBase RPM that operators may upgrade to. The parsed parts come from the file name."""
 
-    file_name = models.CharField(max_length=200, unique=True, validators=[validate_rpm_file_name])
-    name = models.CharField(max_length=60, editable=False)
-    version = models.CharField(max_length=30, editable=False)
-    build = models.CharField(max_length=30, editable=False)
-    dist = models.CharField(max_length=20, editable=False)
-    arch = models.CharField(max_length=20, editable=False)
-    size = models.BigIntegerField(null=True, blank=True, help_text=_("Bytes"))
-    sha1 = models.CharField(max_length=40, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
-    notes = models.TextField(blank=True)
+    file_name = models.CharField(
+        max_length=200, unique=True, validators=[validate_rpm_file_name], verbose_name=_("file name")
+    )
+    name = models.CharField(max_length=60, editable=False, verbose_name=_("name"))
+    version = models.CharField(max_length=30, editable=False, verbose_name=_("version"))
+    build = models.CharField(max_length=30, editable=False, verbose_name=_("build"))
+    dist = models.CharField(max_length=20, editable=False, verbose_name=_("distribution"))
+    arch = models.CharField(max_length=20, editable=False, verbose_name=_("architecture"))
+    size = models.BigIntegerField(null=True, blank=True, help_text=_("Bytes"), verbose_name=_("size"))
+    sha1 = models.CharField(max_length=40, blank=True, verbose_name=_("SHA-1 checksum"))
+    sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("SHA-256 checksum"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
     upgrade_dep_file = models.TextField(
-        "upgrade dependency file",
         blank=True,
         help_text=_(
             "The oceanbase_upgrade_dep.yml this RPM carries, if known. OCP computes the upgrade "
             "path from the target RPM's own file, so the pre-check uses it instead of the bundled "
             "upstream file."
         ),
+        verbose_name=_("upgrade dependency file"),
     )
     # The RPM itself, in the "rpms" storage (ocpdash.catalog.storage), and what reading it showed.
-    stored_file = models.CharField(max_length=300, blank=True, editable=False)
-    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    verification = models.JSONField(default=dict, blank=True, editable=False)
+    stored_file = models.CharField(max_length=300, blank=True, editable=False, verbose_name=_("stored file"))
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("verified at"))
+    verification = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("verification result")
+    )
     upgrade_dep_path = models.CharField(
-        max_length=300, blank=True, editable=False, help_text=_("Where the dependency file sits in the RPM.")
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text=_("Where the dependency file sits in the RPM."),
+        verbose_name=_("upgrade dependency file path"),
     )
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("added by"),
     )
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name=_("added at"))
 
     objects = RpmPackageQuerySet.as_manager()
 
@@ -104,13 +117,17 @@ class Presence(models.TextChoices):
 class SitePresence(models.Model):
     """One catalog package at one OCP site, as OCP's package list last showed it (presence.py)."""
 
-    package = models.ForeignKey(RpmPackage, on_delete=models.CASCADE, related_name="presences")
-    site = models.ForeignKey("sites.OcpSite", on_delete=models.CASCADE, related_name="+")
-    state = models.CharField(max_length=10, choices=Presence.choices)
-    ocp_package_id = models.BigIntegerField(null=True, blank=True)
-    ocp_sha1 = models.CharField(max_length=40, blank=True)
-    ocp_size = models.BigIntegerField(null=True, blank=True)
-    checked_at = models.DateTimeField(default=timezone.now)
+    package = models.ForeignKey(
+        RpmPackage, on_delete=models.CASCADE, related_name="presences", verbose_name=_("package")
+    )
+    site = models.ForeignKey(
+        "sites.OcpSite", on_delete=models.CASCADE, related_name="+", verbose_name=_("OCP site")
+    )
+    state = models.CharField(max_length=10, choices=Presence.choices, verbose_name=_("state"))
+    ocp_package_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("OCP package ID"))
+    ocp_sha1 = models.CharField(max_length=40, blank=True, verbose_name=_("SHA-1 checksum in OCP"))
+    ocp_size = models.BigIntegerField(null=True, blank=True, verbose_name=_("size in OCP"))
+    checked_at = models.DateTimeField(default=timezone.now, verbose_name=_("checked at"))
 
     class Meta:
         verbose_name = _("package at a site")
@@ -148,26 +165,39 @@ class UploadOutcome(models.TextChoices):
 class PackageUpload(models.Model):
     """A catalog admin's request to put a package's file on an OCP site, and how it went."""
 
-    package = models.ForeignKey(RpmPackage, on_delete=models.PROTECT, related_name="uploads")
-    site = models.ForeignKey("sites.OcpSite", on_delete=models.PROTECT, related_name="+")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    package = models.ForeignKey(
+        RpmPackage, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("package")
     )
-    state = models.CharField(max_length=10, choices=UploadState.choices, default=UploadState.QUEUED)
-    outcome = models.CharField(max_length=16, choices=UploadOutcome.choices, blank=True)
-    message = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    bytes_sent = models.BigIntegerField(default=0)
-    total_bytes = models.BigIntegerField(default=0)
-    ocp_package_id = models.BigIntegerField(null=True, blank=True)
-    ocp_sha1 = models.CharField(max_length=40, blank=True)
+    site = models.ForeignKey(
+        "sites.OcpSite", on_delete=models.PROTECT, related_name="+", verbose_name=_("OCP site")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    state = models.CharField(
+        max_length=10, choices=UploadState.choices, default=UploadState.QUEUED, verbose_name=_("state")
+    )
+    outcome = models.CharField(
+        max_length=16, choices=UploadOutcome.choices, blank=True, verbose_name=_("outcome")
+    )
+    message = models.TextField(blank=True, verbose_name=_("message"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    bytes_sent = models.BigIntegerField(default=0, verbose_name=_("bytes sent"))
+    total_bytes = models.BigIntegerField(default=0, verbose_name=_("total bytes"))
+    ocp_package_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("OCP package ID"))
+    ocp_sha1 = models.CharField(max_length=40, blank=True, verbose_name=_("SHA-1 checksum in OCP"))
     # One worker at a time sends the file: the lease is renewed as bytes go out (uploading.py).
-    lease_until = models.DateTimeField(null=True, blank=True)
-    lease_token = models.CharField(max_length=32, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("lease expires at"))
+    lease_token = models.CharField(max_length=32, blank=True, verbose_name=_("lease token"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -205,20 +235,37 @@ class CatalogEvent(models.Model):
         ERROR = "error", "Error"
         PRESENCE = "presence", "Presence in OCP"
 
-    package = models.ForeignKey(RpmPackage, on_delete=models.CASCADE, related_name="events")
+    package = models.ForeignKey(
+        RpmPackage, on_delete=models.CASCADE, related_name="events", verbose_name=_("package")
+    )
     upload = models.ForeignKey(
-        PackageUpload, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        PackageUpload,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("upload"),
     )
     site = models.ForeignKey(
-        "sites.OcpSite", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "sites.OcpSite",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("OCP site"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    message = models.TextField()
-    data = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    message = models.TextField(verbose_name=_("message"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         ordering = ["created_at", "id"]

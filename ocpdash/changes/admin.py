@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ocpdash.changes import windows
 from ocpdash.changes.models import Approval, ApprovalPolicy, Blackout, MaintenanceWindow
@@ -13,6 +16,10 @@ from ocpdash.core.admin import ReadOnlyMixin
 from ocpdash.sites.models import Cluster
 
 PREVIEW = 5
+
+
+def _next_openings_title() -> str:
+    return gettext("Next %(n)s openings (with the scope's other windows, merged)") % {"n": PREVIEW}
 
 
 @admin.register(ApprovalPolicy)
@@ -23,10 +30,10 @@ class ApprovalPolicyAdmin(admin.ModelAdmin):
     readonly_fields = ("covers",)
     fields = ("site", "cluster", "label", "approvals_required", "note", "covers")
 
-    @admin.display(description="Clusters it covers now")
+    @admin.display(description=_("Clusters it covers now"))
     def covers(self, obj) -> str:
         if obj is None or obj.pk is None:
-            return "Saved policies list the clusters they cover."
+            return gettext("Saved policies list the clusters they cover.")
         if obj.cluster_id:
             clusters = [obj.cluster]
         elif obj.site_id:
@@ -36,7 +43,7 @@ class ApprovalPolicyAdmin(admin.ModelAdmin):
                 c for c in Cluster.objects.select_related("site").order_by("name") if c.has_label(obj.label)
             ]
         if not clusters:
-            return "No cluster yet."
+            return gettext("No cluster yet.")
         return format_html_join(", ", "{}", ((str(c),) for c in clusters[:100]))
 
 
@@ -48,19 +55,21 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
     readonly_fields = ("next_openings",)
     fields = ("site", "cluster", "weekday", "start_time", "end_time", "time_zone", "note", "next_openings")
 
-    @admin.display(description="Next opening")
+    @admin.display(description=_("Next opening"))
     def next_opening(self, obj) -> str:
         found = windows.upcoming([obj], timezone.now(), count=1)
-        return found[0].describe() if found else "–"
+        return found[0].describe().translated() if found else "–"
 
-    @admin.display(description=f"Next {PREVIEW} openings (with the scope's other windows, merged)")
+    @admin.display(description=lazy(_next_openings_title, str)())
     def next_openings(self, obj) -> str:
         if obj is None or obj.pk is None:
-            return "Save to preview the next openings."
+            return gettext("Save to preview the next openings.")
         scope = MaintenanceWindow.objects.filter(site_id=obj.site_id, cluster_id=obj.cluster_id)
         found = windows.upcoming(list(scope), timezone.now(), count=PREVIEW)
-        rows = ((o.describe(), windows.when(o.start, "UTC")) for o in found)
-        return format_html_join("", "<div>{} <small>({})</small></div>", rows) or "None in the next 8 weeks."
+        rows = ((o.describe().translated(), windows.when(o.start, "UTC").translated()) for o in found)
+        return format_html_join("", "<div>{} <small>({})</small></div>", rows) or gettext(
+            "None in the next 8 weeks."
+        )
 
 
 @admin.register(Blackout)
@@ -70,9 +79,9 @@ class BlackoutAdmin(admin.ModelAdmin):
     autocomplete_fields = ("cluster",)
     fields = ("reason", "starts_at", "ends_at", "site", "cluster", "label")
 
-    @admin.display(description="Applies to")
+    @admin.display(description=_("Applies to"))
     def scope_text(self, obj) -> str:
-        return obj.scope
+        return obj.scope.translated()
 
 
 @admin.register(Approval)

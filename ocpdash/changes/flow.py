@@ -28,7 +28,8 @@ from django.utils.dateparse import parse_datetime
 from ocpdash.changes import plan as plans
 from ocpdash.changes import policy, timing, windows
 from ocpdash.changes.models import Approval
-from ocpdash.core.phrases import joined, known, phrase
+from ocpdash.core import phrases
+from ocpdash.core.phrases import Phrase, joined, known, phrase
 from ocpdash.upgrades import enqueue, events
 from ocpdash.upgrades.errors import NotAllowed, OcpUnavailable, OperationRefused
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, WAITING_STATES, State, Upgrade, UpgradeEvent
@@ -73,10 +74,10 @@ class Start:
             raise ValueError("Give the start time with its UTC offset, e.g. 2026-12-05T01:00:00+08:00.")
         return cls("at", at)
 
-    def describe(self) -> str:
+    def describe(self) -> Phrase:
         if self.mode == "at":
-            return f"at {windows.when(self.at)}"
-        return "at the next maintenance window" if self.mode == "next_window" else "now"
+            return phrase("at %(when)s", when=windows.when(self.at))
+        return phrase("at the next maintenance window") if self.mode == "next_window" else phrase("now")
 
 
 @dataclass
@@ -101,7 +102,10 @@ class Arrangement:
             "planned_start": None
             if self.decision is None or self.state == State.QUEUED
             else self.decision.wait_until,
-            "start_note": "" if self.decision is None or self.state == State.QUEUED else self.decision.note,
+            **phrases.columns(
+                "start_note",
+                "" if self.decision is None or self.state == State.QUEUED else self.decision.note,
+            ),
         }
 
 
@@ -150,8 +154,11 @@ def arrange(
 def _check_start(cluster, start: Start, cluster_windows, now: datetime) -> None:
     if start.mode == "next_window" and not cluster_windows:
         raise OperationRefused(
-            f"{cluster.name} and its site have no maintenance window: add one in the admin (Change "
-            "management › Maintenance windows), or start it now or at a time."
+            phrase(
+                "%(cluster)s and its site have no maintenance window: add one in the admin (Change "
+                "management › Maintenance windows), or start it now or at a time.",
+                cluster=cluster.name,
+            )
         )
     if start.mode != "at":
         return
@@ -164,9 +171,13 @@ def _check_start(cluster, start: Start, cluster_windows, now: datetime) -> None:
     if cluster_windows and windows.containing(cluster_windows, start.at) is None:
         nxt = windows.upcoming(cluster_windows, max(start.at, now), count=3)
         raise OperationRefused(
-            f"{windows.when(start.at, cluster_windows[0].time_zone)} is outside {cluster.name}'s maintenance "
-            f"windows (next: {'; '.join(o.describe() for o in nxt) or 'none'}); choose a time inside one, "
-            "or the next window."
+            phrase(
+                "%(at)s is outside %(cluster)s's maintenance windows (next: %(next)s); choose a time inside "
+                "one, or the next window.",
+                at=windows.when(start.at, cluster_windows[0].time_zone),
+                cluster=cluster.name,
+                next=joined(*(o.describe() for o in nxt), sep="; ") if nxt else phrase("none"),
+            )
         )
 
 
@@ -255,7 +266,7 @@ def _apply_plan(upgrade_id: int, check: Recheck) -> None:
 
 def _void(upgrade: Upgrade, why: str, now: datetime) -> int:
     return Approval.objects.filter(upgrade=upgrade, voided_at__isnull=True).update(
-        voided_at=now, void_reason=why[:2000]
+        voided_at=now, **phrases.columns("void_reason", why, 2000)
     )
 
 
@@ -263,8 +274,8 @@ def _plan_changed(upgrade: Upgrade, check: Recheck, actor=None) -> str:
     """Inside a transaction holding the upgrade's row: record the new plan; approvals are void; the
     upgrade waits for approval again (or, needing none, goes on or waits for its pre-check)."""
     now = timezone.now()
-    why = "; ".join(plans.differences(upgrade.plan, check.plan))
-    voided = _void(upgrade, f"The plan changed: {why}.", now)
+    why = joined(*plans.differences(upgrade.plan, check.plan), sep="; ")
+    voided = _void(upgrade, phrase("The plan changed: %(why)s.", why=why), now)
     _apply_plan(upgrade.pk, check)
     if upgrade.approvals_required:
         Upgrade.objects.filter(pk=upgrade.pk).update(
@@ -293,7 +304,7 @@ def _plan_changed(upgrade: Upgrade, check: Recheck, actor=None) -> str:
         return "replanned"
     note = phrase(
         "Held: the pre-check fails now (%(failures)s). ocpdash checks again every %(minutes)s.",
-        failures="; ".join(check.failures),
+        failures=joined(*check.failures, sep="; "),
         minutes=_minutes(RETRY_HELD),
     )
     _hold(upgrade, note, now + RETRY_HELD)
@@ -312,7 +323,9 @@ def _hold(upgrade: Upgrade, note: str, until: datetime | None, *, decision=None)
         current = Upgrade.objects.select_for_update().filter(pk=upgrade.pk, state=State.SCHEDULED).first()
         if current is None:
             return
-        Upgrade.objects.filter(pk=upgrade.pk).update(planned_start=until, start_note=note)
+        Upgrade.objects.filter(pk=upgrade.pk).update(
+            planned_start=until, **phrases.columns("start_note", note)
+        )
         if _without_times(current.start_note) != _without_times(note):
             events.record(upgrade.pk, UpgradeEvent.Kind.INFO, note)
             if decision is not None:
@@ -438,8 +451,10 @@ def approve(
             changed = False
             if not check.ok:
                 raise OperationRefused(
-                    "The pre-check fails for this plan, so it cannot be approved: "
-                    + "; ".join(check.failures)
+                    phrase(
+                        "The pre-check fails for this plan, so it cannot be approved: %(failures)s",
+                        failures=joined(*check.failures, sep="; "),
+                    )
                 )
             outcome = _record_approval(user, current, comment)
     if changed:

@@ -18,6 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ocpdash.core import phrases
+from ocpdash.core.phrases import Phrase, phrase
+
 MAX_APPROVALS = 5
 LABEL_MAX_LENGTH = 60
 WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
@@ -40,14 +43,14 @@ def _one_scope(site_id, cluster_id, label: str, *, optional: bool = False) -> No
         )
 
 
-def _scope_text(obj) -> str:
+def _scope_text(obj) -> Phrase:
     if obj.cluster_id:
-        return f"cluster {obj.cluster.name}"
+        return phrase("cluster %(name)s", name=obj.cluster.name)
     if obj.site_id:
-        return f"site {obj.site.name}"
+        return phrase("site %(name)s", name=obj.site.name)
     if getattr(obj, "label", ""):
-        return f"clusters labelled {obj.label}"
-    return "every cluster"
+        return phrase("clusters labelled %(label)s", label=obj.label)
+    return phrase("every cluster")
 
 
 class ApprovalPolicy(models.Model):
@@ -56,13 +59,26 @@ class ApprovalPolicy(models.Model):
     the strictest of its members needs."""
 
     site = models.ForeignKey(
-        "sites.OcpSite", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.OcpSite",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("OCP site"),
     )
     cluster = models.ForeignKey(
-        "sites.Cluster", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.Cluster",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("cluster"),
     )
     label = models.CharField(
-        max_length=LABEL_MAX_LENGTH, blank=True, help_text=_("A cluster label, e.g. production")
+        max_length=LABEL_MAX_LENGTH,
+        blank=True,
+        help_text=_("A cluster label, e.g. production"),
+        verbose_name=_("label"),
     )
     approvals_required = models.PositiveSmallIntegerField(
         default=1,
@@ -70,8 +86,9 @@ class ApprovalPolicy(models.Model):
         help_text=_(
             "Approvals from users with 'approve upgrades' other than the requester (0: none needed)."
         ),
+        verbose_name=_("approvals required"),
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
         verbose_name = _("approval policy")
@@ -91,7 +108,7 @@ class ApprovalPolicy(models.Model):
         return f"{self.approvals_required} approval(s) for {self.scope}"
 
     @property
-    def scope(self) -> str:
+    def scope(self) -> Phrase:
         return _scope_text(self)
 
     def clean(self) -> None:
@@ -103,16 +120,30 @@ class MaintenanceWindow(models.Model):
     before the start ends the next day. A cluster's own windows replace its site's."""
 
     site = models.ForeignKey(
-        "sites.OcpSite", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.OcpSite",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("OCP site"),
     )
     cluster = models.ForeignKey(
-        "sites.Cluster", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.Cluster",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("cluster"),
     )
-    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
-    start_time = models.TimeField(default=time(1, 0))
-    end_time = models.TimeField(default=time(5, 0), help_text=_("At or before the start: the next day."))
-    time_zone = models.CharField(max_length=60, default="UTC", validators=[validate_time_zone])
-    note = models.CharField(max_length=300, blank=True)
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS, verbose_name=_("weekday"))
+    start_time = models.TimeField(default=time(1, 0), verbose_name=_("start time"))
+    end_time = models.TimeField(
+        default=time(5, 0), help_text=_("At or before the start: the next day."), verbose_name=_("end time")
+    )
+    time_zone = models.CharField(
+        max_length=60, default="UTC", validators=[validate_time_zone], verbose_name=_("time zone")
+    )
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
         ordering = ["weekday", "start_time", "id"]
@@ -131,7 +162,7 @@ class MaintenanceWindow(models.Model):
         return f"{day} {self.start_time:%H:%M}–{self.end_time:%H:%M} {self.time_zone} ({self.scope})"
 
     @property
-    def scope(self) -> str:
+    def scope(self) -> Phrase:
         return _scope_text(self)
 
     def clean(self) -> None:
@@ -143,16 +174,28 @@ class Blackout(models.Model):
     and none starts that would still run when it begins."""
 
     site = models.ForeignKey(
-        "sites.OcpSite", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.OcpSite",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("OCP site"),
     )
     cluster = models.ForeignKey(
-        "sites.Cluster", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.Cluster",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("cluster"),
     )
-    label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True, verbose_name=_("label"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
     reason = models.CharField(
-        max_length=300, help_text=_("Shown on held upgrades, e.g. 'Singles' Day freeze'.")
+        max_length=300,
+        help_text=_("Shown on held upgrades, e.g. 'Singles' Day freeze'."),
+        verbose_name=_("reason"),
     )
 
     class Meta:
@@ -169,7 +212,7 @@ class Blackout(models.Model):
         return f"{self.reason} ({self.scope})"
 
     @property
-    def scope(self) -> str:
+    def scope(self) -> Phrase:
         return _scope_text(self)
 
     def clean(self) -> None:
@@ -194,14 +237,21 @@ class Approval(models.Model):
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
 
-    upgrade = models.ForeignKey("upgrades.Upgrade", on_delete=models.CASCADE, related_name="approvals")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(max_length=10, choices=Decision.choices)
-    comment = models.TextField(blank=True)
-    plan_digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.TextField(blank=True)
+    upgrade = models.ForeignKey(
+        "upgrades.Upgrade", on_delete=models.CASCADE, related_name="approvals", verbose_name=_("upgrade")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("approver")
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices, verbose_name=_("decision"))
+    comment = models.TextField(blank=True, verbose_name=_("comment"))
+    plan_digest = models.CharField(max_length=64, verbose_name=_("plan digest"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    voided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("voided at"))
+    void_reason = models.TextField(blank=True, verbose_name=_("void reason"))
+    void_reason_spec = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("void reason phrase")
+    )  # as a phrase
 
     class Meta:
         verbose_name = _("approval")
@@ -217,6 +267,8 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.user_id} (upgrade {self.upgrade_id})"
+
+    void_reason_text = phrases.Said("void_reason")
 
     @property
     def is_void(self) -> bool:

@@ -6,15 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ocpdash.changes.models import ApprovalPolicy
+from ocpdash.core.phrases import Phrase, phrase, spec_of
 
 
 @dataclass(frozen=True)
 class Requirement:
     approvals: int
-    because: str  # "1 approval (policy for clusters labelled production)" / "no approval policy applies"
+    because: Phrase  # "1 approval (policy for clusters labelled production)" / "no approval policy applies"
 
     def as_dict(self) -> dict:
-        return {"approvals": self.approvals, "because": self.because}
+        """As the plan keeps it: the English, and the phrase to read it in another language."""
+        return {"approvals": self.approvals, "because": self.because, "because_phrase": spec_of(self.because)}
 
 
 def _for_member(cluster, policies: list[ApprovalPolicy]) -> ApprovalPolicy | None:
@@ -32,8 +34,11 @@ def requirement(members) -> Requirement:
     policies = list(ApprovalPolicy.objects.select_related("site", "cluster").order_by("pk"))
     chosen = [p for p in (_for_member(m, policies) for m in members) if p is not None]
     if not chosen:
-        return Requirement(0, "no approval policy applies")
+        return Requirement(0, phrase("no approval policy applies"))
     strictest = max(chosen, key=lambda p: p.approvals_required)
     count = strictest.approvals_required
-    what = f"{count} approval{'s' if count != 1 else ''}" if count else "no approval"
-    return Requirement(count, f"{what} (policy for {strictest.scope})")
+    if count:
+        what = phrase("%(n)s approvals", n=count) if count > 1 else phrase("1 approval")
+    else:
+        what = phrase("no approval")
+    return Requirement(count, phrase("%(what)s (policy for %(scope)s)", what=what, scope=strictest.scope))

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from ocpdash.changes import windows
+from ocpdash.core.phrases import Phrase, moment, phrase
 from ocpdash.upgrades.models import POLLED_STATES, Upgrade
 
 
@@ -54,7 +55,9 @@ def _upgrade_eta(upgrade: Upgrade, now: datetime) -> dict:
     return data
 
 
-def window_fit(cluster, p90: timedelta | None, mode: str, start_at: datetime | None, now: datetime) -> str:
+def window_fit(
+    cluster, p90: timedelta | None, mode: str, start_at: datetime | None, now: datetime
+) -> str | Phrase:
     """'fits Saturday's window (Sat 5 Dec 01:00-05:00 Asia/Shanghai)', or why not; '' when no
     window matters."""
     found = windows.windows_for(cluster)
@@ -67,20 +70,23 @@ def window_fit(cluster, p90: timedelta | None, mode: str, start_at: datetime | N
         else (windows.containing(found, now) or windows.next_opening(found, now))
     )
     if occ is None:
-        return "outside every maintenance window"
-    day = occ.start.astimezone(_zone(occ.time_zone)).strftime("%A")
+        return phrase("outside every maintenance window")
+    day, window = moment(occ.start, occ.time_zone, style="day", zone=False), occ.describe()
     begin = max(at, occ.start)
     if p90 is None:
-        return f"in {day}'s window ({occ.describe()}); no history to tell whether it fits"
+        return phrase(
+            "in %(day)s's window (%(window)s); no history to tell whether it fits", day=day, window=window
+        )
     if occ.end - begin >= p90:
-        return f"fits {day}'s window ({occ.describe()})"
+        return phrase("fits %(day)s's window (%(window)s)", day=day, window=window)
     later = windows.next_opening(found, occ.end, at_least=p90)
-    return f"does not fit {day}'s window ({occ.describe()})" + (
-        f"; it would wait for {later.describe()}" if later else "; no window is long enough"
+    if later is None:
+        return phrase(
+            "does not fit %(day)s's window (%(window)s); no window is long enough", day=day, window=window
+        )
+    return phrase(
+        "does not fit %(day)s's window (%(window)s); it would wait for %(later)s",
+        day=day,
+        window=window,
+        later=later.describe(),
     )
-
-
-def _zone(name: str):
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(name)

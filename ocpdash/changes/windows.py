@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 
 from ocpdash.changes.models import Blackout, MaintenanceWindow
+from ocpdash.core.phrases import Phrase, joined, moment, phrase
 
 HORIZON = timedelta(weeks=8)  # how far ahead a window that fits is searched for
 RECHECK_NO_FIT = timedelta(hours=1)  # no window fits: look again (windows may have been widened)
@@ -34,12 +35,16 @@ class Occurrence:
     def time_zone(self) -> str:
         return self.windows[0].time_zone if self.windows else "UTC"
 
-    def describe(self) -> str:
-        """E.g. 'Sat 5 Dec 01:00-05:00 Asia/Shanghai' (with an en dash)."""
+    def describe(self) -> Phrase:
+        """E.g. 'Sat 5 Dec 01:00-05:00 Asia/Shanghai' (with an en dash; the end's weekday when it ends
+        another day), in the reader's date format where it is read."""
         tz = zoneinfo.ZoneInfo(self.time_zone)
-        start, end = self.start.astimezone(tz), self.end.astimezone(tz)
-        end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a} {end:%H:%M}"
-        return f"{start:%a} {start.day} {start:%b} {start:%H:%M}–{end_text} {self.time_zone}"
+        same_day = self.start.astimezone(tz).date() == self.end.astimezone(tz).date()
+        return joined(
+            moment(self.start, self.time_zone, zone=False),
+            moment(self.end, self.time_zone, style="time" if same_day else "weekday"),
+            sep="–",
+        )
 
     def as_dict(self) -> dict:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "text": self.describe()}
@@ -117,17 +122,16 @@ def blackouts_for(clusters, since: datetime, until: datetime) -> list[Blackout]:
     return [b for b in candidates if any(b.applies_to(c) for c in clusters)]
 
 
-def when(instant: datetime, time_zone: str | None = None) -> str:
-    """ "Sat 5 Dec 01:00 Asia/Shanghai" (the window's zone, else the server's)."""
-    name = time_zone or settings.TIME_ZONE
-    local = instant.astimezone(zoneinfo.ZoneInfo(name))
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M} {name}"
+def when(instant: datetime, time_zone: str | None = None) -> Phrase:
+    """ "Sat 5 Dec 01:00 Asia/Shanghai" (the window's zone, else the server's), in the reader's date
+    format where it is read (``translated``)."""
+    return moment(instant, time_zone or settings.TIME_ZONE)
 
 
 @dataclass
 class StartDecision:
     start: bool
-    note: str
+    note: Phrase  # English as a str; stored with its spec (phrases.columns) and read in any language
     wait_until: datetime | None = None  # when to look again: the planned start
     window: Occurrence | None = None  # the window it starts in or waits for
     facts: dict = field(default_factory=dict)
@@ -150,13 +154,18 @@ def decide(
     freeze begins. Without history (no p90) only the window's opening and the freezes count."""
     tz = windows[0].time_zone if windows else None
     if mode == "at" and start_at is not None and start_at > now:
-        return StartDecision(False, f"Starts at {when(start_at, tz)}.", start_at)
+        return StartDecision(False, phrase("Starts at %(when)s.", when=when(start_at, tz)), start_at)
     held = [b for b in blackouts if b.starts_at <= now < b.ends_at]
     if held:
         freeze = max(held, key=lambda b: b.ends_at)
         return StartDecision(
             False,
-            f"Held by the change freeze '{freeze.reason}' ({freeze.scope}) until {when(freeze.ends_at, tz)}.",
+            phrase(
+                "Held by the change freeze '%(reason)s' (%(scope)s) until %(until)s.",
+                reason=freeze.reason,
+                scope=freeze.scope,
+                until=when(freeze.ends_at, tz),
+            ),
             freeze.ends_at,
         )
     window = None
@@ -171,17 +180,27 @@ def decide(
             freeze = min(ahead, key=lambda b: b.starts_at)
             return StartDecision(
                 False,
-                f"It would still run when the change freeze '{freeze.reason}' begins at "
-                f"{when(freeze.starts_at, tz)} (ETA p90 {_human(p90)}); it waits until the freeze ends, "
-                f"{when(freeze.ends_at, tz)}.",
+                phrase(
+                    "It would still run when the change freeze '%(reason)s' begins at %(begins)s (ETA p90 "
+                    "%(p90)s); it waits until the freeze ends, %(ends)s.",
+                    reason=freeze.reason,
+                    begins=when(freeze.starts_at, tz),
+                    p90=_human(p90),
+                    ends=when(freeze.ends_at, tz),
+                ),
                 freeze.ends_at,
             )
-    how = "Starts now"
+    how = phrase("Starts now.")
     if window is not None:
-        left = window.end - now
-        how += f" in the window {window.describe()} ({_human(left)} left"
-        how += f", ETA p90 {_human(p90)})" if p90 is not None else "; no history for an ETA yet)"
-    return StartDecision(True, how + ".", now, window)
+        left = _human(window.end - now)
+        how = (
+            phrase("Starts now in the window %(window)s (%(left)s left; no history for an ETA yet).",
+                   window=window.describe(), left=left)
+            if p90 is None
+            else phrase("Starts now in the window %(window)s (%(left)s left, ETA p90 %(p90)s).",
+                        window=window.describe(), left=left, p90=_human(p90))
+        )  # fmt: skip
+    return StartDecision(True, how, now, window)
 
 
 def _window_wait(windows, window: Occurrence | None, now: datetime, p90) -> StartDecision | None:
@@ -190,27 +209,46 @@ def _window_wait(windows, window: Occurrence | None, now: datetime, p90) -> Star
     after = now if window is None else window.end
     following = next_opening(windows, after, at_least=p90)
     if window is None:
-        why = "Waits for the next maintenance window"
+        why = phrase("Waits for the next maintenance window")
     else:
-        left = _human(window.end - now)
-        why = f"Its ETA (p90 {_human(p90)}) does not fit the {left} left of this window; waits"
+        why = phrase(
+            "Its ETA (p90 %(p90)s) does not fit the %(left)s left of this window; waits",
+            p90=_human(p90),
+            left=_human(window.end - now),
+        )
     if following is None:
         longest = max((o.length for o in occurrences(windows, now, now + HORIZON)), default=timedelta(0))
         return StartDecision(
             False,
-            f"{why}, but no maintenance window in the next {HORIZON.days // 7} weeks is long enough for its "
-            f"ETA (p90 {_human(p90)}; the longest is {_human(longest)}): widen a window, or cancel and "
-            "request it to start now or at a time.",
+            phrase(
+                "%(why)s, but no maintenance window in the next %(weeks)s weeks is long enough for its ETA "
+                "(p90 %(p90)s; the longest is %(longest)s): widen a window, or cancel and request it to "
+                "start now or at a time.",
+                why=why,
+                weeks=HORIZON.days // 7,
+                p90=_human(p90),
+                longest=_human(longest),
+            ),
             now + RECHECK_NO_FIT,
         )
     if window is None:
-        return StartDecision(False, f"{why}, {following.describe()}.", following.start, following)
-    return StartDecision(False, f"{why} for {following.describe()}.", following.start, following)
+        return StartDecision(
+            False,
+            phrase("%(why)s, %(window)s.", why=why, window=following.describe()),
+            following.start,
+            following,
+        )
+    return StartDecision(
+        False,
+        phrase("%(why)s for %(window)s.", why=why, window=following.describe()),
+        following.start,
+        following,
+    )
 
 
-def _human(delta: timedelta | None) -> str:
+def _human(delta: timedelta | None) -> Phrase:
     if delta is None:
-        return "unknown"
-    from ocpdash.upgrades.eta import humanize
+        return phrase("unknown")
+    from ocpdash.upgrades.eta import span
 
-    return humanize(delta)
+    return span(delta)

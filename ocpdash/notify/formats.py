@@ -36,7 +36,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.utils.translation import gettext as _
 
 from ocpdash.notify import signing
-from ocpdash.notify.messages import Message
+from ocpdash.notify.messages import Message, field_line
 from ocpdash.notify.models import Channel, EventKind
 
 USER_AGENT = "ocpdash-notify/1"
@@ -168,7 +168,7 @@ def dingtalk(channel: Channel, delivery, message: Message, rich: bool) -> Outgoi
 
 def feishu(channel: Channel, delivery, message: Message, rich: bool) -> Outgoing:
     if rich:
-        rows = [[{"tag": "text", "text": f"{label}: {value}"}] for label, value in message.fields]
+        rows = [[{"tag": "text", "text": field_line(label, value)}] for label, value in message.fields]
         rows.append([{"tag": "a", "text": _("Open the upgrade"), "href": message.url}])
         post = {"zh_cn": {"title": message.title, "content": rows}}
         payload = {"msg_type": "post", "content": {"post": post}}

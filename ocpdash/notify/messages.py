@@ -16,7 +16,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from ocpdash.core.phrases import Phrase, render
 from ocpdash.notify.models import OUTCOME_OF_STATE, EventKind, Outcome
@@ -49,8 +49,13 @@ class Message:
     @property
     def text(self) -> str:
         """The whole message as plain text."""
-        lines = [self.title, *(f"{label}: {value}" for label, value in self.fields)]
+        lines = [self.title, *(field_line(label, value) for label, value in self.fields)]
         return "\n".join([*lines, self.url])
+
+
+def field_line(label: str, value: str) -> str:
+    """'Cluster: orion', with the active language's punctuation (a full-width colon in Chinese)."""
+    return pgettext("a label and its value", "%(label)s: %(value)s") % {"label": label, "value": value}
 
 
 def _text(value) -> str:

@@ -106,8 +106,8 @@ class Channel(models.Model):
         help_text=_("The language of its messages."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["name"]
@@ -142,14 +142,26 @@ class Subscription(models.Model):
         CLUSTER = "cluster", _("Upgrades of one cluster")
         LABEL = "label", _("Upgrades of clusters with a label")
 
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="subscriptions")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("channel")
+    )
     events = models.JSONField(_("events"), default=list, help_text=_("Event kinds (EventKind values)."))
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.ALL)
     site = models.ForeignKey(
-        "sites.OcpSite", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.OcpSite",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("OCP site"),
     )
     cluster = models.ForeignKey(
-        "sites.Cluster", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "sites.Cluster",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("cluster"),
     )
     label = models.CharField(_("label"), max_length=40, blank=True)
     outcomes = models.JSONField(
@@ -159,7 +171,7 @@ class Subscription(models.Model):
         help_text=_("For 'finished': only these outcomes (none ticked: every outcome)."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["channel__name", "id"]
@@ -206,28 +218,45 @@ class Delivery(models.Model):
 
     key = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True, editable=False)
     channel = models.ForeignKey(
-        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        verbose_name=_("channel"),
     )
     channel_name = models.CharField(_("channel"), max_length=100)
     subscription = models.ForeignKey(
-        Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("subscription"),
     )
     upgrade = models.ForeignKey(
-        "upgrades.Upgrade", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "upgrades.Upgrade",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("upgrade"),
     )
     kind = models.CharField(_("event"), max_length=30, choices=EventKind.choices)
     # What the message says, as it was when the event happened (ocpdash.notify.messages.facts).
-    facts = models.JSONField(default=dict)
+    facts = models.JSONField(default=dict, verbose_name=_("message facts"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # The durable schedule (the database's clock; empty: due since created): recovery queues a
     # pending delivery overdue here.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
-    lease_owner = models.CharField(max_length=32, blank=True, editable=False)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("lease expires at")
+    )
+    lease_owner = models.CharField(max_length=32, blank=True, editable=False, verbose_name=_("lease owner"))
     response_status = models.PositiveIntegerField(_("receiver's status"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
@@ -245,9 +274,11 @@ class OutageNotice(models.Model):
     """An ``ocp_unreachable`` notification already recorded for one outage of an upgrade (an outage
     is known by its ``Upgrade.ocp_unreachable_since``): once per outage."""
 
-    upgrade = models.ForeignKey("upgrades.Upgrade", on_delete=models.CASCADE, related_name="+")
-    since = models.DateTimeField()
-    created_at = models.DateTimeField(default=timezone.now)
+    upgrade = models.ForeignKey(
+        "upgrades.Upgrade", on_delete=models.CASCADE, related_name="+", verbose_name=_("upgrade")
+    )
+    since = models.DateTimeField(verbose_name=_("OCP unreachable since"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("outage notice")

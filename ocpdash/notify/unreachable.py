@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from ocpdash.core.phrases import kept
 from ocpdash.notify.models import EventKind, OutageNotice
 from ocpdash.notify.outbox import notify
 
@@ -33,9 +34,12 @@ def check() -> int:
     outages = (
         Upgrade.objects.filter(state__in=ACTIVE_STATES, ocp_unreachable_since__lt=cutoff)
         .exclude(Exists(noticed))
-        .values_list("pk", "ocp_unreachable_since", "ocp_fault")
+        .values_list("pk", "ocp_unreachable_since", "ocp_fault", "ocp_fault_spec")
     )
-    notified = sum(_notify_once(upgrade_id, since, fault, minutes) for upgrade_id, since, fault in outages)
+    notified = sum(
+        _notify_once(upgrade_id, since, kept(fault, spec), minutes)
+        for upgrade_id, since, fault, spec in outages
+    )
     OutageNotice.objects.filter(created_at__lt=Now() - FORGET_AFTER).delete()
     return notified
 

@@ -15,13 +15,15 @@ class Heartbeat(models.Model):
         WORKER = "worker", "Worker"
         BEAT = "beat", "Beat"
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    name = models.CharField(max_length=255, unique=True)
-    host = models.CharField(max_length=255, blank=True)
-    pid = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField()
-    seen_at = models.DateTimeField()
-    stopped_at = models.DateTimeField(null=True, blank=True, help_text="Shut down cleanly at this time.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    name = models.CharField(max_length=255, unique=True, verbose_name=_("name"))
+    host = models.CharField(max_length=255, blank=True, verbose_name=_("host"))
+    pid = models.PositiveIntegerField(default=0, verbose_name=_("PID"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    seen_at = models.DateTimeField(verbose_name=_("last seen at"))
+    stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Shut down cleanly at this time."), verbose_name=_("stopped at")
+    )
 
     class Meta:
         ordering = ["kind", "name"]

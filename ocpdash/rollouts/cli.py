@@ -15,6 +15,7 @@ from ocpdash.api.cli import (
     get_user,
 )
 from ocpdash.core.phrases import translated
+from ocpdash.rollouts import plan as plans
 from ocpdash.rollouts.models import Rollout, RolloutState
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.errors import UpgradeError
@@ -89,7 +90,7 @@ def plan_lines(plan: dict) -> list[str]:
             if unit["missing_rpms"]:
                 line += _("; missing RPMs: %(rpms)s") % {"rpms": ", ".join(unit["missing_rpms"])}
             lines.append(line)
-    for left in plan["left_out"]:
+    for left in plans.readable(plan)["left_out"]:
         lines.append(_("left out: %(name)s: %(why)s") % {"name": left["name"], "why": left["why"]})
     return lines
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ocpdash.catalog.models import RpmPackage
-from ocpdash.core.phrases import Phrase, joined, phrase
+from ocpdash.core import phrases
+from ocpdash.core.phrases import Phrase, joined, phrase, translated
 from ocpdash.ocp import OcpError
 from ocpdash.ocp.versions import ObVersion
 from ocpdash.rollouts import plan as plans
@@ -116,7 +117,7 @@ def create(
             _("No cluster can be upgraded to %(version)s: %(why)s")
             % {
                 "version": made.target_version,
-                "why": "; ".join(f"{u['name']}: {u['why']}" for u in made.left_out),
+                "why": "; ".join(f"{u['name']}: {translated(u['why'])}" for u in made.left_out),
             }
         )
     plan = made.as_dict()
@@ -331,7 +332,7 @@ def resume(user, rollout: Rollout, *, reason: str = "") -> str:
             state=back,
             paused_from="",
             halt_reason="",
-            halt_spec=None,
+            halt_reason_spec=None,
             started_at=current.started_at or timezone.now(),
         )
         record(current.pk, "operation", _with_reason(message, reason), actor=user, operation="resume")
@@ -368,7 +369,7 @@ def abort(user, rollout: Rollout, *, reason: str = "") -> str:
         Rollout.objects.filter(pk=current.pk).update(state=RolloutState.ABORTED, finished_at=timezone.now())
         left = RolloutUnit.objects.filter(rollout=current, state=UnitState.PENDING).update(
             state=UnitState.NOT_STARTED,
-            **RolloutUnit.note_fields(phrase("The rollout was aborted before it started.")),
+            **phrases.columns("note", phrase("The rollout was aborted before it started."), 2000),
         )
         message = phrase(
             "Aborted by %(user)s: %(n)s units will not start; upgrades already started run on.",
@@ -443,7 +444,7 @@ def _unit_state(unit: RolloutUnit, upgrade: Upgrade | None, target: str) -> tupl
     if upgrade.state == State.SUCCESSFUL:
         return UnitState.UPGRADED, ""
     if upgrade.state in UPGRADING_STATES:
-        return UnitState.UPGRADING, upgrade.start_note if upgrade.state == State.SCHEDULED else ""
+        return UnitState.UPGRADING, upgrade.start_note_phrase if upgrade.state == State.SCHEDULED else ""
     if upgrade.state in FAILING_STATES:
         return UnitState.FAILED, phrase(
             "Its upgrade #%(id)s is %(state)s: operate it on its page.",
@@ -483,7 +484,13 @@ def _refresh_units(rollout: Rollout, now) -> tuple[list[RolloutUnit], bool]:
     units = list(
         RolloutUnit.objects.filter(rollout=rollout)
         .select_related("upgrade", "cluster")
-        .only(*UNIT_FIELDS, "upgrade__state", "upgrade__start_note", "cluster__version")
+        .only(
+            *UNIT_FIELDS,
+            "upgrade__state",
+            "upgrade__start_note",
+            "upgrade__start_note_spec",
+            "cluster__version",
+        )
     )
     changed = False
     for unit in units:
@@ -525,7 +532,7 @@ def _advance(
                 *(phrase("%(unit)s (%(note)s)", unit=str(u), note=u.note_phrase) for u in failing), sep="; "
             ),
         )
-        _move(rollout, RolloutState.HALTED, result, halt_reason=str(reason), halt_spec=reason.spec)
+        _move(rollout, RolloutState.HALTED, result, **phrases.columns("halt_reason", reason))
         record(rollout.pk, "state", reason, failed=[u.pk for u in failing])
         return []
     if rollout.current_wave < 0:
@@ -685,7 +692,7 @@ def _start_unit(rollout: Rollout, unit: RolloutUnit, now) -> bool:
 def _fail_unit(unit: RolloutUnit, note: str) -> None:
     with transaction.atomic():
         moved = RolloutUnit.objects.filter(pk=unit.pk, state=UnitState.PENDING, upgrade__isnull=True).update(
-            state=UnitState.FAILED, finished_at=timezone.now(), **RolloutUnit.note_fields(note)
+            state=UnitState.FAILED, finished_at=timezone.now(), **phrases.columns("note", note, 2000)
         )
         if moved:
             said = phrase("%(unit)s failed: %(note)s", unit=str(unit), note=note)
@@ -694,7 +701,7 @@ def _fail_unit(unit: RolloutUnit, note: str) -> None:
 
 
 def _note_unit(unit: RolloutUnit, note: str) -> None:
-    fields = RolloutUnit.note_fields(note)
+    fields = phrases.columns("note", note, 2000)
     if (
         RolloutUnit.objects.filter(pk=unit.pk, state=UnitState.PENDING)
         .exclude(note=fields["note"])
@@ -725,7 +732,7 @@ def _soaked(rollout: Rollout) -> bool:
         ok = False
         fault = phrase("During the soak: %(what)s.", what=joined(*bad, sep="; "))
         if RolloutUnit.objects.filter(pk=unit.pk, soak_fault="").update(
-            soak_fault=str(fault)[:2000], soak_fault_spec=fault.spec
+            **phrases.columns("soak_fault", fault, 2000)
         ):
             record(
                 rollout.pk, "unit", phrase("%(unit)s: %(fault)s", unit=str(unit), fault=fault), unit=unit.pk

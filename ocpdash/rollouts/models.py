@@ -84,32 +84,40 @@ class Rollout(models.Model):
     name = models.CharField(_("name"), max_length=200)
     target_version = models.CharField(_("target version"), max_length=100)
     packages = models.ManyToManyField("catalog.RpmPackage", related_name="+", verbose_name=_("packages"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-    state = models.CharField(max_length=20, choices=RolloutState.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    state = models.CharField(max_length=20, choices=RolloutState.choices, verbose_name=_("state"))
     # Strategy.
-    wave_size = models.PositiveIntegerField(default=5)
-    max_parallel = models.PositiveIntegerField(default=5)
-    soak_minutes = models.PositiveIntegerField(default=0)
-    halt_after_failures = models.PositiveIntegerField(default=1)
-    start_at = models.DateTimeField(null=True, blank=True)
+    wave_size = models.PositiveIntegerField(default=5, verbose_name=_("wave size"))
+    max_parallel = models.PositiveIntegerField(default=5, verbose_name=_("max parallel"))
+    soak_minutes = models.PositiveIntegerField(default=0, verbose_name=_("soak minutes"))
+    halt_after_failures = models.PositiveIntegerField(default=1, verbose_name=_("halt after failures"))
+    start_at = models.DateTimeField(null=True, blank=True, verbose_name=_("requested start"))
     # The plan as approved: units, waves, each unit's path and ETA, and who is left out and why.
-    plan = models.JSONField(default=dict, blank=True, editable=False)
-    plan_digest = models.CharField(max_length=64, blank=True, editable=False)
-    approvals_required = models.PositiveSmallIntegerField(default=0)
-    approval_because = models.CharField(max_length=300, blank=True)
+    plan = models.JSONField(default=dict, blank=True, editable=False, verbose_name=_("plan"))
+    plan_digest = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("plan digest"))
+    approvals_required = models.PositiveSmallIntegerField(default=0, verbose_name=_("approvals required"))
+    approval_because = models.CharField(max_length=300, blank=True, verbose_name=_("approval needed because"))
     # Progress.
-    current_wave = models.IntegerField(default=-1)  # -1 before the first start
-    soak_until = models.DateTimeField(null=True, blank=True)
-    paused_from = models.CharField(max_length=20, blank=True)  # the state resume returns to
-    halt_reason = models.TextField(blank=True)
-    halt_spec = models.JSONField(null=True, blank=True, editable=False)  # halt_reason as a phrase
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    reconciled_at = models.DateTimeField(null=True, blank=True)
+    current_wave = models.IntegerField(
+        default=-1, verbose_name=_("current wave")
+    )  # -1 before the first start
+    soak_until = models.DateTimeField(null=True, blank=True, verbose_name=_("soak ends at"))
+    paused_from = models.CharField(
+        max_length=20, blank=True, verbose_name=_("state before pause")
+    )  # the state resume returns to
+    halt_reason = models.TextField(blank=True, verbose_name=_("halt reason"))
+    halt_reason_spec = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("halt reason phrase")
+    )  # halt_reason as a phrase
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    reconciled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last reconciled at"))
     # Bumped on every change a viewer can see (the page polls with it, as the upgrade page does).
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, verbose_name=_("revision"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -130,10 +138,7 @@ class Rollout(models.Model):
             "failed": states.count(UnitState.FAILED),
         }
 
-    @property
-    def halt_text(self) -> str:
-        """Why it halted, in the reader's language."""
-        return phrases.render(self.halt_spec, self.halt_reason) if self.halt_spec else self.halt_reason
+    halt_text = phrases.Said("halt_reason")  # why it halted, in the reader's language
 
     @property
     def waves(self) -> int:
@@ -144,27 +149,46 @@ class Rollout(models.Model):
 class RolloutUnit(models.Model):
     """A cluster, or a primary/standby pair, of a rollout: one upgrade."""
 
-    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="units")
-    cluster = models.ForeignKey("sites.Cluster", on_delete=models.PROTECT, related_name="+")
-    package = models.ForeignKey("catalog.RpmPackage", on_delete=models.PROTECT, related_name="+")
-    wave = models.PositiveIntegerField()  # 0: canary
-    position = models.PositiveIntegerField()  # order within the rollout
-    # Every cluster the upgrade upgrades (standby first), ids and names, as planned.
-    members = models.JSONField(default=list)
-    from_version = models.CharField(max_length=100)
-    path = models.JSONField(default=list)
-    state = models.CharField(max_length=20, choices=UnitState.choices, default=UnitState.PENDING)
-    upgrade = models.OneToOneField(
-        "upgrades.Upgrade", null=True, blank=True, on_delete=models.PROTECT, related_name="rollout_unit"
+    rollout = models.ForeignKey(
+        Rollout, on_delete=models.CASCADE, related_name="units", verbose_name=_("rollout")
     )
-    note = models.TextField(blank=True)  # why it failed, or was not started (English)
-    note_spec = models.JSONField(null=True, blank=True, editable=False)  # the note as a phrase
+    cluster = models.ForeignKey(
+        "sites.Cluster", on_delete=models.PROTECT, related_name="+", verbose_name=_("cluster")
+    )
+    package = models.ForeignKey(
+        "catalog.RpmPackage", on_delete=models.PROTECT, related_name="+", verbose_name=_("package")
+    )
+    wave = models.PositiveIntegerField(verbose_name=_("wave"))  # 0: canary
+    position = models.PositiveIntegerField(verbose_name=_("position"))  # order within the rollout
+    # Every cluster the upgrade upgrades (standby first), ids and names, as planned.
+    members = models.JSONField(default=list, verbose_name=_("member clusters"))
+    from_version = models.CharField(max_length=100, verbose_name=_("from version"))
+    path = models.JSONField(default=list, verbose_name=_("upgrade path"))
+    state = models.CharField(
+        max_length=20, choices=UnitState.choices, default=UnitState.PENDING, verbose_name=_("state")
+    )
+    upgrade = models.OneToOneField(
+        "upgrades.Upgrade",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rollout_unit",
+        verbose_name=_("upgrade"),
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))  # why it failed, or was not started (English)
+    note_spec = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("note phrase")
+    )  # the note as a phrase
     # Set when a soak re-read found the upgraded cluster not RUNNING on the target version.
-    soak_fault = models.TextField(blank=True)
-    soak_fault_spec = models.JSONField(null=True, blank=True, editable=False)
-    failure_accepted = models.BooleanField(default=False)  # failed before a resume: no longer halts
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    soak_fault = models.TextField(blank=True, verbose_name=_("soak fault"))
+    soak_fault_spec = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("soak fault phrase")
+    )
+    failure_accepted = models.BooleanField(
+        default=False, verbose_name=_("failure accepted")
+    )  # failed before a resume: no longer halts
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["position"]
@@ -177,31 +201,14 @@ class RolloutUnit(models.Model):
     def __str__(self) -> str:
         return " + ".join(m["name"] for m in self.members) or str(self.cluster_id)
 
-    @staticmethod
-    def note_fields(note: str) -> dict:
-        """``note`` (a phrase or plain text) as the fields that keep it."""
-        return {
-            "note": str(note)[:2000],
-            "note_spec": note.spec if isinstance(note, phrases.Phrase) else None,
-        }
+    # The note and the soak's fault in the reader's language, or as written (to put in a sentence).
+    note_text = phrases.Said("note")
+    note_phrase = phrases.Said("note", as_written=True)
+    soak_fault_phrase = phrases.Said("soak_fault", as_written=True)
 
     def set_note(self, note: str) -> None:
-        for name, value in self.note_fields(note).items():
+        for name, value in phrases.columns("note", note, 2000).items():
             setattr(self, name, value)
-
-    @property
-    def note_phrase(self) -> str:
-        """The note as it was written (a phrase again, when it was one)."""
-        return phrases.Phrase(self.note_spec) if self.note_spec else self.note
-
-    @property
-    def soak_fault_phrase(self) -> str:
-        return phrases.Phrase(self.soak_fault_spec) if self.soak_fault_spec else self.soak_fault
-
-    @property
-    def note_text(self) -> str:
-        """The note in the reader's language."""
-        return phrases.render(self.note_spec, self.note) if self.note_spec else self.note
 
 
 class RolloutApproval(models.Model):
@@ -211,12 +218,16 @@ class RolloutApproval(models.Model):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
 
-    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="approvals")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(max_length=10, choices=Decision.choices)
-    comment = models.TextField(blank=True)
-    plan_digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
+    rollout = models.ForeignKey(
+        Rollout, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("rollout")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("approver")
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices, verbose_name=_("decision"))
+    comment = models.TextField(blank=True, verbose_name=_("comment"))
+    plan_digest = models.CharField(max_length=64, verbose_name=_("plan digest"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -235,14 +246,21 @@ class RolloutApproval(models.Model):
 class RolloutEvent(models.Model):
     """The rollout's own timeline: created, approved, waves started, soaks, halts, operator actions."""
 
-    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=20)  # state | wave | unit | operation | error
-    message = models.TextField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    rollout = models.ForeignKey(
+        Rollout, on_delete=models.CASCADE, related_name="events", verbose_name=_("rollout")
     )
-    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    kind = models.CharField(max_length=20, verbose_name=_("kind"))  # state | wave | unit | operation | error
+    message = models.TextField(verbose_name=_("message"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -13,10 +13,12 @@ import heapq
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import zip_longest
 
 from django.utils.translation import gettext as _
 
 from ocpdash.changes import policy, timing
+from ocpdash.core.phrases import Phrase, joined, phrase, render
 from ocpdash.ocp.platform import rpm_family
 from ocpdash.upgrades.errors import OperationRefused
 from ocpdash.upgrades.precheck import precheck
@@ -157,14 +159,16 @@ def make(user, clusters, packages, *, canary_ids=(), strategy: Strategy) -> Plan
         members = root.pair_members()
         package = package_for(root, packages)
         if package is None:
-            plan.left_out.append(
-                _left(root, members, _("No package among the rollout's for %(arch)s hosts running %(os)s.")
-                      % {"arch": root.architecture or "?", "os": root.platform.described_as})
-            )  # fmt: skip
+            why = phrase(
+                "No package among the rollout's for %(arch)s hosts running %(os)s.",
+                arch=root.architecture or "?",
+                os=root.platform.described_as,
+            )
+            plan.left_out.append(_left(root, members, why))
             continue
         report = precheck(user, root, package)
         if not report.ok:
-            plan.left_out.append(_left(root, members, " ".join(c.message for c in report.failures)))
+            plan.left_out.append(_left(root, members, joined(*(c.message for c in report.failures))))
             continue
         versions = [step.version for step in report.path]
         eta = timing.plan_estimate(root, versions, report.options.upgrade_mode)
@@ -185,7 +189,8 @@ def make(user, clusters, packages, *, canary_ids=(), strategy: Strategy) -> Plan
             "sha256": package.sha256,
             "path": versions,
             "missing_rpms": [s.file_name or s.version for s in report.missing_rpms],
-            "warnings": [c.message for c in report.warnings],
+            "warnings": [c.message for c in report.warnings],  # English as stored; and their phrases
+            "warnings_phrases": [_spec(c.message) for c in report.warnings],
             "eta": eta.as_dict(),
             "windows": bool(_has_windows(root)),
         }))  # fmt: skip
@@ -209,6 +214,27 @@ def _has_windows(cluster) -> bool:
     return bool(windows.windows_for(cluster))
 
 
+def _spec(text: str) -> dict | None:
+    """A sentence's phrase (ocpdash.core.phrases), kept next to its English text in the stored plan
+    so that a page shows it in the reader's language (``phrases.render(spec, text)``)."""
+    return text.spec if isinstance(text, Phrase) else None
+
+
+def readable(plan: dict) -> dict:
+    """A stored plan with its sentences (units' warnings, left-out reasons) in the reader's language;
+    older plans, kept without their phrases, read as written."""
+
+    def said(text: str, spec: dict | None) -> str:
+        return render(spec, text) if spec else text
+
+    units = []
+    for unit in plan.get("units", []):
+        pairs = zip_longest(unit.get("warnings", []), unit.get("warnings_phrases", []))
+        units.append({**unit, "warnings": [said(text, spec) for text, spec in pairs]})
+    left_out = [{**u, "why": said(u["why"], u.get("why_phrase"))} for u in plan.get("left_out", [])]
+    return {**plan, "units": units, "left_out": left_out}
+
+
 def _left(root, members, why: str) -> dict:
     return {
         "cluster": root.pk,
@@ -219,6 +245,7 @@ def _left(root, members, why: str) -> dict:
         ],
         "from_version": root.version,
         "why": why,
+        "why_phrase": _spec(why),
     }
 
 

@@ -3,6 +3,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ocpdash.core import site_rules
 from ocpdash.sites.models import Cluster, OcpSite
@@ -13,15 +16,22 @@ class OcpSiteForm(forms.ModelForm):
     unless the URL changes (ocpdash.core.site_rules)."""
 
     base_url = forms.URLField(
+        label=capfirst(OcpSite._meta.get_field("base_url").verbose_name),
         assume_scheme="https",
         validators=[site_rules.validate_ocp_url],
-        help_text="e.g. http://ocp.example.com:8080 (changing it needs the password or secret again)",
+        help_text=_("e.g. http://ocp.example.com:8080 (changing it needs the password or secret again)"),
     )
     password = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep."
+        label=capfirst(OcpSite._meta.get_field("password").verbose_name),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave blank to keep."),
     )
     access_key_secret = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep."
+        label=capfirst(OcpSite._meta.get_field("access_key_secret").verbose_name),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave blank to keep."),
     )
 
     class Meta:
@@ -55,8 +65,16 @@ class OcpSiteForm(forms.ModelForm):
         if site_rules.secret_needed_again(self.instance, data.get("base_url")):
             secret = site_rules.SECRET_OF_MODE.get(data.get("auth_mode", ""), "password")
             if not data.get(secret):
-                what = site_rules.SECRET_NAMES[secret]
-                self.add_error(secret, site_rules.URL_CHANGED.format(what=what))
+                # site_rules.URL_CHANGED, in the reader's language; what: the secret's field name
+                what = getattr(OcpSite._meta.get_field(secret), "verbose_name", secret)
+                self.add_error(
+                    secret,
+                    gettext(
+                        "The URL changed: give the %(what)s again, so the stored one is never sent to a new "
+                        "address."
+                    )
+                    % {"what": what},
+                )
                 return data
         for secret in ("password", "access_key_secret"):
             if not data.get(secret) and self.instance.pk:
@@ -64,11 +82,11 @@ class OcpSiteForm(forms.ModelForm):
         if data.get("auth_mode") == OcpSite.AuthMode.AKSK and not (
             data.get("access_key_id") and data.get("access_key_secret")
         ):
-            raise forms.ValidationError("AK/SK mode needs an AccessKey id and secret.")
+            raise forms.ValidationError(gettext("AK/SK mode needs an AccessKey id and secret."))
         if data.get("auth_mode") == OcpSite.AuthMode.BASIC and not (
             data.get("username") and data.get("password")
         ):
-            raise forms.ValidationError("Basic mode needs a username and password.")
+            raise forms.ValidationError(gettext("Basic mode needs a username and password."))
         return data
 
 
@@ -101,8 +119,9 @@ class ClusterForm(forms.ModelForm):
     """Only the labels are ocpdash's to edit; everything else comes from OCP."""
 
     labels = forms.CharField(
+        label=capfirst(Cluster._meta.get_field("labels").verbose_name),
         required=False,
-        help_text="Comma-separated, e.g. production, emea (a-z, 0-9, . _ -; at most 40 characters each).",
+        help_text=_("Comma-separated, e.g. production, emea (a-z, 0-9, . _ -; at most 40 characters each)."),
     )
 
     class Meta:
@@ -121,7 +140,7 @@ class ClusterForm(forms.ModelForm):
         ]
         bad = [label for label in labels if not re.match(LABEL_RE, label)]
         if bad:
-            raise forms.ValidationError(f"Not a label: {', '.join(bad)}.")
+            raise forms.ValidationError(gettext("Not a label: %(labels)s.") % {"labels": ", ".join(bad)})
         return sorted(set(labels))
 
 

@@ -27,16 +27,18 @@ class OcpSite(models.Model):
     """One OCP server (often one per region). Credentials are encrypted and never shown back."""
 
     class AuthMode(models.TextChoices):
-        BASIC = "basic", "Username and password"
-        AKSK = "aksk", "AccessKey (AK/SK signature)"
+        BASIC = "basic", _("Username and password")
+        AKSK = "aksk", _("AccessKey (AK/SK signature)")
 
-    name = models.CharField(max_length=100, unique=True)
-    base_url = models.URLField(help_text=_("e.g. http://ocp.example.com:8080"))
-    auth_mode = models.CharField(max_length=10, choices=AuthMode.choices, default=AuthMode.BASIC)
-    username = models.CharField(max_length=150, blank=True)
-    password = EncryptedTextField(blank=True)
-    access_key_id = models.CharField(max_length=150, blank=True)
-    access_key_secret = EncryptedTextField(blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    base_url = models.URLField(help_text=_("e.g. http://ocp.example.com:8080"), verbose_name=_("OCP URL"))
+    auth_mode = models.CharField(
+        max_length=10, choices=AuthMode.choices, default=AuthMode.BASIC, verbose_name=_("authentication mode")
+    )
+    username = models.CharField(max_length=150, blank=True, verbose_name=_("username"))
+    password = EncryptedTextField(blank=True, verbose_name=_("password"))
+    access_key_id = models.CharField(max_length=150, blank=True, verbose_name=_("AccessKey ID"))
+    access_key_secret = EncryptedTextField(blank=True, verbose_name=_("AccessKey secret"))
     # PEM certificates to trust for this site's https URL (a private CA), instead of the system's.
     ca_bundle = models.TextField(
         blank=True,
@@ -46,23 +48,34 @@ class OcpSite(models.Model):
             "when it is not from a CA the system trusts. Blank: the system's CAs."
         ),
     )
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     from_environment = models.BooleanField(
-        default=False, editable=False, help_text=_("Created from OCP_* settings at start-up.")
+        default=False,
+        editable=False,
+        help_text=_("Created from OCP_* settings at start-up."),
+        verbose_name=_("from OCP_* settings"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    last_sync_at = models.DateTimeField(null=True, blank=True)
-    last_sync_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    last_sync_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last synced at"))
+    last_sync_error = models.TextField(blank=True, verbose_name=_("last sync error"))
     # OCP's own version (GET /api/v2/info buildVersion), read on every sync: the upgrade request's
     # body depends on it (OCP 4.3 changed it).
-    ocp_version = models.CharField(max_length=100, blank=True, editable=False)
-    ocp_version_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ocp_version = models.CharField(max_length=100, blank=True, editable=False, verbose_name=_("OCP version"))
+    ocp_version_checked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("OCP version checked at")
+    )
     # Credentials OCP refuses (see ocpdash.sites.guard): consecutive 401s, and since when every call
     # to this site is stopped. Cleared when the site is saved or on "Try again".
-    auth_failures = models.PositiveIntegerField(default=0, editable=False)
-    auth_refused_since = models.DateTimeField(null=True, blank=True, editable=False)
-    auth_probe_until = models.DateTimeField(null=True, blank=True, editable=False)
+    auth_failures = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("authentication failures in a row")
+    )
+    auth_refused_since = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("credentials refused since")
+    )
+    auth_probe_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("credential probe until")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -176,30 +189,47 @@ class _HeldClient:
 class Cluster(models.Model):
     """An OceanBase cluster as OCP last reported it."""
 
-    site = models.ForeignKey(OcpSite, on_delete=models.PROTECT, related_name="clusters")
-    ocp_id = models.BigIntegerField(help_text=_("The cluster's id in OCP"))
-    name = models.CharField(max_length=200)
-    ob_cluster_id = models.BigIntegerField(null=True, blank=True)
-    version = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=40, blank=True)
-    cluster_type = models.CharField(max_length=20, blank=True)
-    architecture = models.CharField(max_length=20, blank=True)
+    site = models.ForeignKey(
+        OcpSite, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("OCP site")
+    )
+    ocp_id = models.BigIntegerField(help_text=_("The cluster's id in OCP"), verbose_name=_("OCP cluster ID"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    ob_cluster_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("OB cluster ID"))
+    version = models.CharField(max_length=100, blank=True, verbose_name=_("version"))
+    status = models.CharField(max_length=40, blank=True, verbose_name=_("status"))
+    cluster_type = models.CharField(max_length=20, blank=True, verbose_name=_("cluster type"))
+    architecture = models.CharField(max_length=20, blank=True, verbose_name=_("architecture"))
     # The hosts' distribution as OCP names it (operatingSystemRelease, e.g. alios7) and their kernel
     # (operatingSystem, e.g. 4.9.168-018.ali3000.alios7.x86_64); ocpdash.ocp.platform maps them to
     # the RPM family (el7).
-    operating_system = models.CharField(max_length=100, blank=True)
-    kernel = models.CharField(max_length=255, blank=True)
+    operating_system = models.CharField(max_length=100, blank=True, verbose_name=_("operating system"))
+    kernel = models.CharField(max_length=255, blank=True, verbose_name=_("kernel"))
     # A primary/standby pair: OCP upgrades both members in one task.
     primary = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="standbys"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="standbys",
+        verbose_name=_("primary cluster"),
     )
-    zone_count = models.PositiveIntegerField(default=0)
-    server_count = models.PositiveIntegerField(default=0)
-    zones = models.JSONField(default=list, blank=True, help_text=_("Zones with their servers, from OCP"))
+    zone_count = models.PositiveIntegerField(default=0, verbose_name=_("Zone count"))
+    server_count = models.PositiveIntegerField(default=0, verbose_name=_("server count"))
+    zones = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Zones with their servers, from OCP"),
+        verbose_name=_("Zones and servers"),
+    )
     # ocpdash's own tags (e.g. "production"): approval policies and notifications can be scoped by them.
-    labels = models.JSONField(default=list, blank=True, help_text=_('Labels such as ["production", "emea"]'))
-    present_in_ocp = models.BooleanField(default=True)
-    last_synced_at = models.DateTimeField(null=True, blank=True)
+    labels = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_('Labels such as ["production", "emea"]'),
+        verbose_name=_("labels"),
+    )
+    present_in_ocp = models.BooleanField(default=True, verbose_name=_("present in OCP"))
+    last_synced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last synced at"))
 
     class Meta:
         ordering = ["site__name", "name"]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UpgradesConfig(AppConfig):
     name = "ocpdash.upgrades"
     label = "upgrades"
-    verbose_name = "Upgrades"
+    verbose_name = _("Upgrades")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ocpdash.core.phrases import joined, phrase
+
 if TYPE_CHECKING:
     from ocpdash.upgrades.precheck import PrecheckReport
 
@@ -29,8 +31,8 @@ class PrecheckFailed(UpgradeError):
     http_status = 400
 
     def __init__(self, report: PrecheckReport) -> None:
-        failures = "; ".join(check.message for check in report.failures)
-        super().__init__(f"The pre-check failed: {failures}")
+        failures = joined(*(check.message for check in report.failures), sep="; ")
+        super().__init__(joined(phrase("The pre-check failed:"), failures))
         self.report = report
 
 

@@ -45,6 +45,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from ocpdash.core.phrases import Phrase, phrase
 from ocpdash.ocp.types import FAILED, ROLLBACK, SKIP, SUCCESSFUL
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.dag import topological_order
@@ -103,20 +104,26 @@ UNKNOWN = Estimate(None, None)
 
 
 def humanize(delta: timedelta) -> str:
-    """'under a minute', '47 min', '1 h 05 min', '2 d 3 h' (rounded to the nearest unit shown)."""
+    """'under a minute', '47 min', '1 h 05 min', '2 d 3 h' (rounded to the nearest unit shown), in the
+    active language."""
+    return span(delta).translated()
+
+
+def span(delta: timedelta) -> Phrase:
+    """:func:`humanize` as a phrase, for a sentence stored now and read later."""
     seconds = delta.total_seconds()
     if seconds < 60:
-        return gettext("under a minute")
+        return phrase("under a minute")
     minutes = int(seconds / 60 + 0.5)
     if minutes < 60:
-        return gettext("%(minutes)d min") % {"minutes": minutes}
+        return phrase("%(minutes)d min", minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return gettext("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+        return phrase("%(hours)d h %(minutes)02d min", hours=hours, minutes=minutes)
     days, hours = divmod(int(seconds / 3600 + 0.5), 24)
     if hours:
-        return gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
-    return gettext("%(days)d d") % {"days": days}
+        return phrase("%(days)d d %(hours)d h", days=days, hours=hours)
+    return phrase("%(days)d d", days=days)
 
 
 def quantile(values: Iterable[float], q: float) -> float:

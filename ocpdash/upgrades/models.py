@@ -117,69 +117,148 @@ class UpgradeQuerySet(models.QuerySet):
 
 
 class Upgrade(models.Model):
-    cluster = models.ForeignKey("sites.Cluster", on_delete=models.PROTECT, related_name="upgrades")
-    package = models.ForeignKey("catalog.RpmPackage", on_delete=models.PROTECT, related_name="upgrades")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
-    from_version = models.CharField(max_length=100)
-    to_version = models.CharField(max_length=100)
-    upgrade_path = models.JSONField(default=list, blank=True, help_text="Versions on the expected path")
+    cluster = models.ForeignKey(
+        "sites.Cluster",
+        on_delete=models.PROTECT,
+        related_name="upgrades",
+        verbose_name=gettext_lazy("cluster"),
+    )
+    package = models.ForeignKey(
+        "catalog.RpmPackage",
+        on_delete=models.PROTECT,
+        related_name="upgrades",
+        verbose_name=gettext_lazy("package"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("requested by"),
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.QUEUED, verbose_name=gettext_lazy("state")
+    )
+    from_version = models.CharField(max_length=100, verbose_name=gettext_lazy("from version"))
+    to_version = models.CharField(max_length=100, verbose_name=gettext_lazy("target version"))
+    upgrade_path = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("Versions on the expected path"),
+        verbose_name=gettext_lazy("upgrade path"),
+    )
     # Options of the request (OCP 4.3's upgradeMode, zoneOrder, freezeServer); older OCPs choose the
     # mode themselves and take none of them.
-    upgrade_mode = models.CharField(max_length=20, blank=True)
-    zone_order = models.JSONField(default=list, blank=True)
-    freeze_server = models.BooleanField(null=True, blank=True)
+    upgrade_mode = models.CharField(max_length=20, blank=True, verbose_name=gettext_lazy("upgrade mode"))
+    zone_order = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("Zone order"))
+    freeze_server = models.BooleanField(
+        null=True, blank=True, verbose_name=gettext_lazy("minor compaction first")
+    )
     # The other members of the cluster's primary/standby pair, which OCP upgrades in the same task.
-    also_upgrades = models.ManyToManyField("sites.Cluster", blank=True, related_name="pair_upgrades")
+    also_upgrades = models.ManyToManyField(
+        "sites.Cluster", blank=True, related_name="pair_upgrades", verbose_name=gettext_lazy("also upgrades")
+    )
     # The pair's primary (or the cluster itself): at most one active upgrade per pair.
-    pair_key = models.BigIntegerField(null=True, blank=True, editable=False)
+    pair_key = models.BigIntegerField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("primary/standby pair key")
+    )
     # Change management (ocpdash.changes): the plan frozen at request, what approving it means.
-    plan = models.JSONField(default=dict, blank=True, editable=False)
-    plan_digest = models.CharField(max_length=64, blank=True, editable=False)
-    approvals_required = models.PositiveSmallIntegerField(default=0)
-    start_mode = models.CharField(max_length=20, blank=True, default="now")  # now | at | next_window
-    start_at = models.DateTimeField(null=True, blank=True)  # the time asked for (start_mode "at")
+    plan = models.JSONField(default=dict, blank=True, editable=False, verbose_name=gettext_lazy("plan"))
+    plan_digest = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=gettext_lazy("plan digest")
+    )
+    approvals_required = models.PositiveSmallIntegerField(
+        default=0, verbose_name=gettext_lazy("approvals required")
+    )
+    start_mode = models.CharField(
+        max_length=20, blank=True, default="now", verbose_name=gettext_lazy("start mode")
+    )  # now | at | next_window
+    start_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("requested start")
+    )  # the time asked for (start_mode "at")
     # When beat looks at a scheduled upgrade next (its time, the window's opening, a freeze's end)
     # and why it waits; set by ocpdash.changes.
-    planned_start = models.DateTimeField(null=True, blank=True)
-    start_note = models.TextField(blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    planned_start = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("planned start"))
+    start_note = models.TextField(blank=True, verbose_name=gettext_lazy("start note"))
+    # The sentences ocpdash writes in start_note, last_error and ocp_fault, kept as phrases
+    # (ocpdash.core.phrases.columns) so each is read in the reader's language (start_note_text, ...).
+    start_note_spec = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("start note phrase")
+    )
+    reason = models.TextField(blank=True, verbose_name=gettext_lazy("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
     # Submission: the attempt is recorded before the POST and the task id right after it.
-    submit_attempts = models.PositiveIntegerField(default=0)
-    submit_attempted_at = models.DateTimeField(null=True, blank=True)
+    submit_attempts = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("submission attempts"))
+    submit_attempted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last submission attempt at")
+    )
     # Submission runs that ended "try again later" in a row (OCP down, busy, a lookup failing).
-    submit_failures = models.PositiveIntegerField(default=0)
-    cancel_requested = models.BooleanField(default=False)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    ocp_task_id = models.BigIntegerField(null=True, blank=True)
-    ocp_task_status = models.CharField(max_length=30, blank=True)
-    ocp_task_operation = models.CharField(max_length=30, blank=True)
-    ocp_prohibit_rollback = models.BooleanField(default=False)
-    ocp_context = models.JSONField(default=dict, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    submit_failures = models.PositiveIntegerField(
+        default=0, verbose_name=gettext_lazy("submission failures in a row")
+    )
+    cancel_requested = models.BooleanField(default=False, verbose_name=gettext_lazy("cancel requested"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("submitted at"))
+    ocp_task_id = models.BigIntegerField(null=True, blank=True, verbose_name=gettext_lazy("OCP task ID"))
+    ocp_task_status = models.CharField(
+        max_length=30, blank=True, verbose_name=gettext_lazy("OCP task status")
+    )
+    ocp_task_operation = models.CharField(
+        max_length=30, blank=True, verbose_name=gettext_lazy("OCP task operation")
+    )
+    ocp_prohibit_rollback = models.BooleanField(
+        default=False, verbose_name=gettext_lazy("OCP prohibits rollback")
+    )
+    ocp_context = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("OCP context"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("finished at"))
+    last_error = models.TextField(blank=True, verbose_name=gettext_lazy("last error"))
+    last_error_spec = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("last error phrase")
+    )
     # Polling: next_poll_at is the durable schedule; the lease keeps one poller at a time. A poll's
     # claim moves next_poll_at on and keeps the time it was due (its lag is measured from it).
-    next_poll_at = models.DateTimeField(null=True, blank=True)
-    last_due_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_polled_at = models.DateTimeField(null=True, blank=True, help_text="When the last poll began")
-    lease_until = models.DateTimeField(null=True, blank=True)
-    lease_owner = models.CharField(max_length=64, blank=True)
-    poll_failures = models.PositiveIntegerField(default=0)
-    ocp_unreachable_since = models.DateTimeField(null=True, blank=True)
-    ocp_fault = models.TextField(blank=True, help_text="Why OCP cannot be read right now")
+    next_poll_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("next poll at"))
+    last_due_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("last poll due at")
+    )
+    last_polled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the last poll began"),
+        verbose_name=gettext_lazy("last polled at"),
+    )
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("lease expires at"))
+    lease_owner = models.CharField(max_length=64, blank=True, verbose_name=gettext_lazy("lease owner"))
+    poll_failures = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("poll failures"))
+    ocp_unreachable_since = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("OCP unreachable since")
+    )
+    ocp_fault = models.TextField(
+        blank=True,
+        help_text=gettext_lazy("Why OCP cannot be read right now"),
+        verbose_name=gettext_lazy("OCP fault"),
+    )
+    ocp_fault_spec = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("OCP fault phrase")
+    )
     # Fingerprint of the OCP tasks as last stored: a poll that reads the same skips the step diff.
-    snapshot_digest = models.CharField(max_length=32, blank=True, editable=False)
+    snapshot_digest = models.CharField(
+        max_length=32, blank=True, editable=False, verbose_name=gettext_lazy("OCP snapshot digest")
+    )
     # Bumped on every change a viewer can see; pages poll with it and get 204 when unchanged.
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("revision"))
     # The parent-task failure ocpdash last retried the parent for, after its child task recovered
     # (OCP may leave the parent's 'Wait dag success' failed): retried once per failure.
-    parent_retry_key = models.CharField(max_length=64, blank=True, editable=False)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    parent_retry_key = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=gettext_lazy("parent task retry key")
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("reviewed at"))
 
     objects = UpgradeQuerySet.as_manager()
 
@@ -212,6 +291,12 @@ class Upgrade(models.Model):
             ("review_upgrade", "Can comment on and sign off upgrades"),
         ]
 
+    # ocpdash's sentences in the reader's language; start_note_phrase as written (a rollout's note).
+    start_note_text = phrases.Said("start_note")
+    start_note_phrase = phrases.Said("start_note", as_written=True)
+    last_error_text = phrases.Said("last_error")
+    ocp_fault_text = phrases.Said("ocp_fault")
+
     def __str__(self) -> str:
         return f"Upgrade #{self.pk} {self.cluster.name} {self.from_version} → {self.to_version}"
 
@@ -240,9 +325,9 @@ class Poller(models.Model):
     that message should run, or, while a batch runs, how long it may take before beat's recovery
     starts the slot again with a new token."""
 
-    number = models.PositiveSmallIntegerField(primary_key=True)
-    token = models.CharField(max_length=32, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
+    number = models.PositiveSmallIntegerField(primary_key=True, verbose_name=gettext_lazy("number"))
+    token = models.CharField(max_length=32, blank=True, verbose_name=gettext_lazy("token"))
+    due_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("due at"))
 
     class Meta:
         ordering = ["number"]
@@ -256,21 +341,31 @@ class Poller(models.Model):
 class UpgradeTask(models.Model):
     """An OCP task an upgrade follows: the parent, or a child that 'Submit cluster upgrade task' started."""
 
-    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="tasks")
-    ocp_task_id = models.BigIntegerField()
-    name = models.CharField(max_length=300)
-    status = models.CharField(max_length=30, blank=True)
-    operation = models.CharField(max_length=30, blank=True)
-    is_parent = models.BooleanField(default=False)
-    parent_subtask_id = models.BigIntegerField(
-        null=True, blank=True, help_text="OCP id of the parent's 'Wait dag success' step"
+    upgrade = models.ForeignKey(
+        Upgrade, on_delete=models.CASCADE, related_name="tasks", verbose_name=gettext_lazy("upgrade")
     )
-    binary_version = models.CharField(max_length=100, blank=True)
-    cluster_ocp_id = models.BigIntegerField(null=True, blank=True, help_text="The OCP cluster it runs on")
-    task_type = models.CharField(max_length=30, blank=True)
-    prohibit_rollback = models.BooleanField(default=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    ocp_task_id = models.BigIntegerField(verbose_name=gettext_lazy("OCP task ID"))
+    name = models.CharField(max_length=300, verbose_name=gettext_lazy("name"))
+    status = models.CharField(max_length=30, blank=True, verbose_name=gettext_lazy("status"))
+    operation = models.CharField(max_length=30, blank=True, verbose_name=gettext_lazy("operation"))
+    is_parent = models.BooleanField(default=False, verbose_name=gettext_lazy("parent task"))
+    parent_subtask_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("OCP id of the parent's 'Wait dag success' step"),
+        verbose_name=gettext_lazy("parent task's subtask ID"),
+    )
+    binary_version = models.CharField(max_length=100, blank=True, verbose_name=gettext_lazy("binary version"))
+    cluster_ocp_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("The OCP cluster it runs on"),
+        verbose_name=gettext_lazy("OCP cluster ID"),
+    )
+    task_type = models.CharField(max_length=30, blank=True, verbose_name=gettext_lazy("task type"))
+    prohibit_rollback = models.BooleanField(default=False, verbose_name=gettext_lazy("rollback prohibited"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("finished at"))
 
     class Meta:
         ordering = ["ocp_task_id"]
@@ -287,26 +382,32 @@ class UpgradeTask(models.Model):
 class UpgradeStep(models.Model):
     """One OCP subtask of the parent task or of a child task."""
 
-    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="steps")
-    ocp_task_id = models.BigIntegerField()
-    ocp_subtask_id = models.BigIntegerField()
-    name = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    status = models.CharField(max_length=30)
-    operation = models.CharField(max_length=30, blank=True)
-    run_time = models.PositiveIntegerField(default=0)
-    upstreams = models.JSONField(default=list, blank=True)
-    downstreams = models.JSONField(default=list, blank=True)
-    parallel_idx = models.IntegerField(default=-1)
-    series_id = models.IntegerField(null=True, blank=True)
-    prohibit_rollback = models.BooleanField(default=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    changed_at = models.DateTimeField(default=timezone.now)
+    upgrade = models.ForeignKey(
+        Upgrade, on_delete=models.CASCADE, related_name="steps", verbose_name=gettext_lazy("upgrade")
+    )
+    ocp_task_id = models.BigIntegerField(verbose_name=gettext_lazy("OCP task ID"))
+    ocp_subtask_id = models.BigIntegerField(verbose_name=gettext_lazy("OCP subtask ID"))
+    name = models.CharField(max_length=300, verbose_name=gettext_lazy("name"))
+    description = models.TextField(blank=True, verbose_name=gettext_lazy("description"))
+    status = models.CharField(max_length=30, verbose_name=gettext_lazy("status"))
+    operation = models.CharField(max_length=30, blank=True, verbose_name=gettext_lazy("operation"))
+    run_time = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("runs"))
+    upstreams = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("upstream subtasks"))
+    downstreams = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("downstream subtasks"))
+    parallel_idx = models.IntegerField(default=-1, verbose_name=gettext_lazy("parallel index"))
+    series_id = models.IntegerField(null=True, blank=True, verbose_name=gettext_lazy("series ID"))
+    prohibit_rollback = models.BooleanField(default=False, verbose_name=gettext_lazy("rollback prohibited"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("finished at"))
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("changed at"))
     # The tail of OCP's log of this step, fetched by a worker (steplog.py) for every viewer at once.
-    log_tail = models.TextField(blank=True, editable=False)
-    log_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
-    log_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    log_tail = models.TextField(blank=True, editable=False, verbose_name=gettext_lazy("OCP log tail"))
+    log_fetched_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("log fetched at")
+    )
+    log_requested_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("log requested at")
+    )
 
     class Meta:
         ordering = ["ocp_task_id", "ocp_subtask_id"]
@@ -351,22 +452,31 @@ class UpgradeEvent(models.Model):
     """Append-only history of everything that happened to an upgrade."""
 
     class Kind(models.TextChoices):
-        STATE = "state", "State change"
-        STEP = "step", "Step change"
-        OPERATION = "operation", "Operator action"
-        ERROR = "error", "Error"
-        INFO = "info", "Information"
-        REVIEW = "review", "Review"
+        STATE = "state", gettext_lazy("State change")
+        STEP = "step", gettext_lazy("Step change")
+        OPERATION = "operation", gettext_lazy("Operator action")
+        ERROR = "error", gettext_lazy("Error")
+        INFO = "info", gettext_lazy("Information")
+        REVIEW = "review", gettext_lazy("Review")
 
-    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="events")
-    created_at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    upgrade = models.ForeignKey(
+        Upgrade, on_delete=models.CASCADE, related_name="events", verbose_name=gettext_lazy("upgrade")
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    message = models.TextField()
-    ocp_subtask_id = models.BigIntegerField(null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("actor"),
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    message = models.TextField(verbose_name=gettext_lazy("message"))
+    ocp_subtask_id = models.BigIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("OCP subtask ID")
+    )
+    data = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("data"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -390,10 +500,17 @@ class UpgradeEvent(models.Model):
 
 
 class Comment(models.Model):
-    upgrade = models.ForeignKey(Upgrade, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    upgrade = models.ForeignKey(
+        Upgrade, on_delete=models.CASCADE, related_name="comments", verbose_name=gettext_lazy("upgrade")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("author"),
+    )
+    body = models.TextField(verbose_name=gettext_lazy("text"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]

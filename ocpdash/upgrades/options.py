@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from ocpdash.core.phrases import Phrase, phrase
+
 if TYPE_CHECKING:
     from ocpdash.sites.models import Cluster
 
@@ -70,31 +72,40 @@ class UpgradeOptions:
             order = tuple(cluster.default_zone_order())
         return UpgradeOptions(mode, order, self.freeze_server)
 
-    def problems(self, cluster: Cluster, ocp_release: tuple[int, ...] | None) -> list[str]:
-        """What OCP would refuse (or ignore) in these options for ``cluster`` on this OCP."""
+    def problems(self, cluster: Cluster, ocp_release: tuple[int, ...] | None) -> list[Phrase]:
+        """What OCP would refuse (or ignore) in these options for ``cluster`` on this OCP (phrases: read
+        in any language where they are shown)."""
         found = []
         zones = cluster.zone_names
         mode = self.resolved(cluster).upgrade_mode
         if mode == ROLLING and len(zones) < ROLLING_MIN_ZONES:
-            text = _(
-                "A rolling upgrade needs at least %(minimum)s zones so that every tenant keeps a majority; "
-                "%(name)s has %(count)s. Choose a downtime upgrade."
-            )
-            found.append(text % {"minimum": ROLLING_MIN_ZONES, "name": cluster.name, "count": len(zones)})
-        if self.zone_order and sorted(self.zone_order) != sorted(zones):
-            text = _(
-                "The zone order must name each zone of %(name)s exactly once (%(zones)s); got %(order)s."
-            )
             found.append(
-                text % {"name": cluster.name, "zones": ", ".join(zones), "order": ", ".join(self.zone_order)}
+                phrase(
+                    "A rolling upgrade needs at least %(minimum)s zones so that every tenant keeps a "
+                    "majority; %(name)s has %(count)s. Choose a downtime upgrade.",
+                    minimum=ROLLING_MIN_ZONES,
+                    name=cluster.name,
+                    count=len(zones),
+                )
+            )
+        if self.zone_order and sorted(self.zone_order) != sorted(zones):
+            found.append(
+                phrase(
+                    "The zone order must name each zone of %(name)s exactly once (%(zones)s); got %(order)s.",
+                    name=cluster.name,
+                    zones=", ".join(zones),
+                    order=", ".join(self.zone_order),
+                )
             )
         if self.chosen and ocp_release is not None and ocp_release < OPTIONS_NEED_OCP:
-            version = ".".join(map(str, ocp_release))
-            text = _(
-                "OCP %(version)s takes no upgrade options (its API has only the RPM file name; it "
-                "upgrades rolling with 3 zones or more). Leave them at their defaults, or upgrade OCP to 4.3."
+            found.append(
+                phrase(
+                    "OCP %(version)s takes no upgrade options (its API has only the RPM file name; it "
+                    "upgrades rolling with 3 zones or more). Leave them at their defaults, or upgrade OCP "
+                    "to 4.3.",
+                    version=".".join(map(str, ocp_release)),
+                )
             )
-            found.append(text % {"version": version})
         return found
 
     def as_dict(self) -> dict:

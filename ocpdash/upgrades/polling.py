@@ -30,6 +30,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import transaction
 
+from ocpdash.core import phrases
 from ocpdash.core.phrases import joined, phrase
 from ocpdash.ocp import (
     OcpAuthError,
@@ -230,10 +231,11 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
         if state != current.state:
             fields["state"] = state
             fields["finished_at"] = now if state not in POLLED_STATES else None
-            fields["last_error"] = _failure_message(upgrade.pk) if state == State.FAILED else ""
+            failure = _failure_message(upgrade.pk) if state == State.FAILED else ""
+            fields.update(phrases.columns("last_error", failure))
             message = _STATE_SENTENCES.get(state) or f"Upgrade {State(state).label.lower()}."
             if state == State.FAILED:
-                message = phrase("Upgrade failed: %(error)s", error=fields["last_error"])
+                message = phrase("Upgrade failed: %(error)s", error=failure)
             events.record(upgrade.pk, UpgradeEvent.Kind.STATE, message, previous=current.state, state=state)
         # From the time this poll was due (the claim moved next_poll_at on already), at the rate of
         # the state it is now in.
@@ -245,7 +247,7 @@ def apply_snapshot(upgrade: Upgrade, held: lease.Lease, snapshot: Snapshot, dige
         fields["next_poll_at"] = due
         lease.release_or_roll_back(upgrade.pk, held.token, **fields)
         if state != current.state:  # after the write, so the message has the new state
-            _announce(upgrade.pk, state, fields["last_error"])
+            _announce(upgrade.pk, state, failure)
     return due
 
 
@@ -338,7 +340,7 @@ def _record_fault(
             upgrade.pk,
             held.token,
             poll_failures=failures,
-            ocp_fault=str(fault),
+            **phrases.columns("ocp_fault", fault),
             ocp_unreachable_since=upgrade.ocp_unreachable_since or now,
             next_poll_at=now + timedelta(seconds=delay),
         )

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from ocpdash.catalog.models import RpmPackage
+from ocpdash.core.phrases import joined, known, phrase, translated
 from ocpdash.ocp import OcpError, OcpNotFound
 from ocpdash.ocp.platform import rpm_family
 from ocpdash.ocp.types import MANUAL
@@ -35,7 +35,7 @@ WEB_OCP_SECONDS = 10.0
 class Check:
     key: str
     ok: bool
-    message: str
+    message: str  # a Phrase (ocpdash.core.phrases): English, and said again in the reader's language
     level: str = ""
 
     def __post_init__(self) -> None:
@@ -99,8 +99,8 @@ class PrecheckReport:
             "package": self.package_id,
             "from_version": self.from_version,
             "to_version": self.to_version,
-            "checks": [vars(c) for c in self.checks],
-            "warnings": [c.message for c in self.warnings],
+            "checks": [{**vars(c), "message": translated(c.message)} for c in self.checks],
+            "warnings": [translated(c.message) for c in self.warnings],
             "path": [vars(s) for s in self.path],
             "route_source": self.route_source,
             "missing_rpms": [s.file_name or s.version for s in self.missing_rpms],
@@ -119,11 +119,17 @@ UPSTREAM_FILE = "upstream oceanbase_upgrade_dep.yml @"  # ocpdash.ocp.upgrade_pa
 def route_source_text(label: str) -> str:
     """Where a path came from (a DepSource label: English in the frozen plan, whose digest holds it)
     in the reader's language."""
+    return translated(route_source_phrase(label))
+
+
+def route_source_phrase(label: str) -> str:
+    """A DepSource label as a phrase (to say in a sentence that is kept); other labels as they are."""
     if label == RPM_OWN_FILE:
-        return _("the RPM's own oceanbase_upgrade_dep.yml")
+        return phrase("the RPM's own oceanbase_upgrade_dep.yml")
     if label.startswith(UPSTREAM_FILE):
-        commit = label.removeprefix(UPSTREAM_FILE)
-        return _("upstream oceanbase_upgrade_dep.yml @%(commit)s") % {"commit": commit}
+        return phrase(
+            "upstream oceanbase_upgrade_dep.yml @%(commit)s", commit=label.removeprefix(UPSTREAM_FILE)
+        )
     return label  # OCPDASH_UPGRADE_DEP_FILE (its path): a setting's name reads the same
 
 
@@ -161,9 +167,9 @@ def precheck(
     report.add(
         "permission",
         allowed,
-        _("You may submit upgrades.")
+        phrase("You may submit upgrades.")
         if allowed
-        else _("You are not allowed to submit upgrades (ask an admin for the Operators role)."),
+        else phrase("You are not allowed to submit upgrades (ask an admin for the Operators role)."),
     )
     _check_active(report, cluster, exclude_upgrade_id)
     _check_pair(report)
@@ -179,55 +185,79 @@ def _check_active(report: PrecheckReport, cluster: Cluster, exclude_upgrade_id: 
     active = Upgrade.objects.active().filter(pair_key=pair_key).exclude(pk=exclude_upgrade_id).first()
     if active is None:
         report.add(
-            "no_active_upgrade", True, _("No other upgrade of this cluster or its pair is in progress here.")
+            "no_active_upgrade",
+            True,
+            phrase("No other upgrade of this cluster or its pair is in progress here."),
         )
         return
-    state = _(active.get_state_display()).lower()  # the state's label: ocpdash.web.terms
+    state = known(active.get_state_display())  # the state's label: ocpdash.web.terms
     if active.cluster_id == cluster.pk:
-        text = _("Upgrade #%(id)s of this cluster is still %(state)s; finish or close it first.")
+        text = phrase(
+            "Upgrade #%(id)s of this cluster is still %(state)s; finish or close it first.",
+            id=active.pk,
+            state=state,
+        )
     else:
-        text = _("Upgrade #%(id)s of its pair member %(name)s is still %(state)s; finish or close it first.")
-    report.add(
-        "no_active_upgrade", False, text % {"id": active.pk, "state": state, "name": active.cluster.name}
-    )
+        text = phrase(
+            "Upgrade #%(id)s of its pair member %(name)s is still %(state)s; finish or close it first.",
+            id=active.pk,
+            state=state,
+            name=active.cluster.name,
+        )
+    report.add("no_active_upgrade", False, text)
 
 
 def _check_pair(report: PrecheckReport) -> None:
     others = report.also_upgrades
     if not others:
         return
-    names = ", ".join(
-        f"{_(c.cluster_type.lower()) if c.cluster_type else _('member')} {c.name}" for c in others
+    names = joined(
+        *(
+            joined(known(c.cluster_type.lower()) if c.cluster_type else phrase("member"), c.name)
+            for c in others
+        ),
+        sep=", ",
     )
-    text = _(
+    text = phrase(
         "This also upgrades %(names)s: OCP upgrades both members of a primary/standby pair in one task, "
-        "the standby first (%(order)s)."
+        "the standby first (%(order)s).",
+        names=names,
+        order=" → ".join(c.name for c in report.pair),
     )
-    report.add("pair", True, text % {"names": names, "order": " → ".join(c.name for c in report.pair)})
+    report.add("pair", True, text)
 
 
 def _check_package(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
     report.add(
         "package_enabled",
         package.enabled,
-        _("The package is enabled in the catalog.")
+        phrase("The package is enabled in the catalog.")
         if package.enabled
-        else _("The package is disabled in the catalog; a catalog admin must enable it."),
+        else phrase("The package is disabled in the catalog; a catalog admin must enable it."),
     )
     if package.name not in SERVER_PACKAGE_NAMES:
-        text = _("%(file)s is not an OceanBase server RPM.")
-        report.add("server_package", False, text % {"file": package.file_name})
+        report.add(
+            "server_package",
+            False,
+            phrase("%(file)s is not an OceanBase server RPM.", file=package.file_name),
+        )
     if not cluster.architecture:
         report.add(
-            "architecture", False, _("The cluster's CPU architecture is unknown; sync it from OCP first.")
+            "architecture",
+            False,
+            phrase("The cluster's CPU architecture is unknown; sync it from OCP first."),
         )
     else:
         same = package.arch == cluster.architecture
         if same:
-            text = _("The package is built for %(arch)s, like the cluster.")
+            text = phrase("The package is built for %(arch)s, like the cluster.", arch=package.arch)
         else:
-            text = _("The package is built for %(arch)s but the cluster runs on %(cluster_arch)s.")
-        report.add("architecture", same, text % {"arch": package.arch, "cluster_arch": cluster.architecture})
+            text = phrase(
+                "The package is built for %(arch)s but the cluster runs on %(cluster_arch)s.",
+                arch=package.arch,
+                cluster_arch=cluster.architecture,
+            )
+        report.add("architecture", same, text)
     _check_platform(report, cluster, package)
 
 
@@ -237,42 +267,51 @@ def _check_platform(report: PrecheckReport, cluster: Cluster, package: RpmPackag
     platform, family = cluster.platform, rpm_family(package.dist)
     if not cluster.operating_system and not cluster.kernel:
         report.warn(
-            "operating_system", _("The hosts' operating system is unknown; OCP checks it when it upgrades.")
+            "operating_system",
+            phrase("The hosts' operating system is unknown; OCP checks it when it upgrades."),
         )
     elif family is None or platform.family is None:
         report.warn(
             "operating_system",
-            _(
+            phrase(
                 "ocpdash cannot tell which RPM build (%(dist)s) hosts running %(os)s take; "
-                "OCP checks it when it upgrades."
-            )
-            % {"dist": package.dist, "os": platform.described_as},
+                "OCP checks it when it upgrades.",
+                dist=package.dist,
+                os=platform.described_as,
+            ),
         )
     elif family == platform.family:
         report.add(
             "operating_system",
             True,
-            _("The package is for %(dist)s, which hosts running %(os)s take.")
-            % {"dist": package.dist, "os": platform.described_as},
+            phrase(
+                "The package is for %(dist)s, which hosts running %(os)s take.",
+                dist=package.dist,
+                os=platform.described_as,
+            ),
         )
     elif not platform.certain:
         report.warn(
             "operating_system",
-            _(
+            phrase(
                 "The package is for %(dist)s; obd installs %(family)s packages on %(os)s. "
-                "OCP checks it when it upgrades."
-            )
-            % {"dist": package.dist, "family": platform.family, "os": platform.described_as},
+                "OCP checks it when it upgrades.",
+                dist=package.dist,
+                family=platform.family,
+                os=platform.described_as,
+            ),
         )
     else:
         report.add(
             "operating_system",
             False,
-            _(
+            phrase(
                 "The package is for %(dist)s but the hosts run %(os)s (%(family)s); "
-                "choose the %(family)s build."
-            )
-            % {"dist": package.dist, "family": platform.family, "os": platform.described_as},
+                "choose the %(family)s build.",
+                dist=package.dist,
+                family=platform.family,
+                os=platform.described_as,
+            ),
         )
 
 
@@ -281,56 +320,62 @@ def _check_options(report: PrecheckReport, cluster: Cluster, options: UpgradeOpt
     problems = options.problems(primary, primary.site.ocp_release)
     resolved = report.options
     if problems:
-        report.add("options", False, " ".join(problems))
+        report.add("options", False, joined(*problems))
         return
     rolling = resolved.upgrade_mode == "ROLLING"
-    how = _("Rolling upgrade") if rolling else _("Downtime upgrade (all zones at once)")
-    if rolling and resolved.zone_order:
-        how += _(", zones in this order: %(zones)s") % {"zones": " → ".join(resolved.zone_order)}
-    if resolved.freeze_server:
-        how += _(", with a minor compaction before each zone stops")
+    how = joined(
+        phrase("Rolling upgrade") if rolling else phrase("Downtime upgrade (all zones at once)"),
+        phrase(", zones in this order: %(zones)s", zones=" → ".join(resolved.zone_order))
+        if rolling and resolved.zone_order
+        else "",
+        phrase(", with a minor compaction before each zone stops") if resolved.freeze_server else "",
+        sep="",
+    )
     if primary.site.ocp_release is None:
-        text = _(
+        text = phrase(
             "%(how)s. OCP's version at site %(site)s is not known yet (it is read on every sync): "
-            "ocpdash sends OCP ≤ 4.2's request and OCP 4.3's if OCP asks for it."
+            "ocpdash sends OCP ≤ 4.2's request and OCP 4.3's if OCP asks for it.",
+            how=how,
+            site=primary.site.name,
         )
-        report.warn("options", text % {"how": how, "site": primary.site.name})
+        report.warn("options", text)
     else:
-        report.add("options", True, how + ".")
+        report.add("options", True, joined(how, ".", sep=""))
 
 
 def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: RpmPackage) -> None:
     try:
         current = ObVersion.parse(cluster.version)
     except ValueError:
-        text = _("The cluster's version %(version)r is unknown; sync it from OCP.")
-        report.add("newer", False, text % {"version": cluster.version})
+        text = phrase(
+            "The cluster's version %(version)r is unknown; sync it from OCP.", version=cluster.version
+        )
+        report.add("newer", False, text)
         return
     newer = is_newer(package.ob_version, current)
     report.add(
         "newer",
         newer,
-        (
-            _("%(target)s is newer than %(current)s.")
-            if newer
-            else _("%(target)s is not newer than the cluster's %(current)s.")
-        )
-        % {"target": package.full_version, "current": cluster.version},
+        phrase("%(target)s is newer than %(current)s.", target=package.full_version, current=cluster.version)
+        if newer
+        else phrase(
+            "%(target)s is not newer than the cluster's %(current)s.",
+            target=package.full_version,
+            current=cluster.version,
+        ),
     )
     for member in report.also_upgrades:
         if not _newer_than(package.ob_version, member.version):
             report.add(
                 "pair_versions",
                 False,
-                _(
+                phrase(
                     "%(name)s (in the same pair) runs %(version)s, which %(target)s is not newer than; "
-                    "sync the clusters or upgrade it first."
-                )
-                % {
-                    "name": member.name,
-                    "version": member.version or _("an unknown version"),
-                    "target": package.full_version,
-                },
+                    "sync the clusters or upgrade it first.",
+                    name=member.name,
+                    version=member.version or phrase("an unknown version"),
+                    target=package.full_version,
+                ),
             )
     if not newer:
         return
@@ -342,10 +387,15 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
         return
     report.route_source = source.label
     report.path = [PathStep(stop.version, stop.binary) for stop in route.stops]
-    binary = " " + _("(binary)")
-    stops = " → ".join([cluster.version, *(s.version + (binary if s.binary else "") for s in route.stops)])
-    text = _("Upgrade path: %(stops)s (from %(source)s).")
-    report.add("upgrade_path", True, text % {"stops": stops, "source": route_source_text(source.label)})
+    stops = joined(
+        cluster.version,
+        *(joined(s.version, phrase("(binary)")) if s.binary else s.version for s in route.stops),
+        sep=" → ",
+    )
+    text = phrase(
+        "Upgrade path: %(stops)s (from %(source)s).", stops=stops, source=route_source_phrase(source.label)
+    )
+    report.add("upgrade_path", True, text)
 
 
 def _newer_than(candidate: ObVersion, version: str) -> bool:
@@ -363,10 +413,10 @@ def _check_ocp(report: PrecheckReport, cluster: Cluster, package: RpmPackage, de
                 _check_member(report, client, member)
             ocp_packages = client.list_packages() if report.path else []
     except OcpNotFound:
-        report.add("cluster_known", False, _("OCP does not know this cluster any more; sync clusters."))
+        report.add("cluster_known", False, phrase("OCP does not know this cluster any more; sync clusters."))
         return
     except OcpError as exc:
-        report.add("ocp_reachable", False, _("Could not check with OCP: %(error)s") % {"error": exc.message})
+        report.add("ocp_reachable", False, phrase("Could not check with OCP: %(error)s", error=exc.message))
         return
     _check_path_rpms(report, package, ocp_packages)
 
@@ -375,9 +425,9 @@ def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
     remote = client.get_cluster(member.ocp_id, name=member.name)
     status = remote.status or "unknown"
     who = (
-        _("The cluster")
+        phrase("The cluster")
         if member.pk == report.cluster_id
-        else _("%(name)s (same pair)") % {"name": member.name}
+        else phrase("%(name)s (same pair)", name=member.name)
     )
     report.ocp_versions[member.name] = remote.ob_version or ""
     _check_synced_version(report, member, remote.ob_version or "")
@@ -385,12 +435,9 @@ def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
     report.add(
         key,
         status == "RUNNING",
-        (
-            _("%(who)s is RUNNING in OCP.")
-            if status == "RUNNING"
-            else _("%(who)s is %(status)s in OCP; it must be RUNNING.")
-        )
-        % {"who": who, "status": status},
+        phrase("%(who)s is RUNNING in OCP.", who=who)
+        if status == "RUNNING"
+        else phrase("%(who)s is %(status)s in OCP; it must be RUNNING.", who=who, status=status),
     )
     running = client.list_tasks(cluster_id=member.ocp_id, status="RUNNING", page_size=20, max_pages=1)
     manual = {
@@ -404,23 +451,26 @@ def _check_member(report: PrecheckReport, client, member: Cluster) -> None:
     report.add(
         key,
         not blocking,
-        _("No operator's OCP task is running on %(name)s.") % {"name": member.name}
+        phrase("No operator's OCP task is running on %(name)s.", name=member.name)
         if not blocking
-        else _(
-            "OCP task #%(id)s '%(task)s' is still running on %(name)s; OCP refuses an upgrade until it ends."
-        )
-        % {"id": blocking[0].id, "task": blocking[0].name, "name": member.name},
+        else phrase(
+            "OCP task #%(id)s '%(task)s' is still running on %(name)s; OCP refuses an upgrade until it ends.",
+            id=blocking[0].id,
+            task=blocking[0].name,
+            name=member.name,
+        ),
     )
     system = [t for t in running if t.id not in manual]
     if system:
         names = ", ".join(f"#{t.id} '{t.name}'" for t in system[:3])
         report.warn(
             f"system_tasks:{member.name}",
-            _(
+            phrase(
                 "OCP's own task(s) %(tasks)s are running on %(name)s; if OCP says the cluster is busy, "
-                "ocpdash submits again when they end."
-            )
-            % {"tasks": names, "name": member.name},
+                "ocpdash submits again when they end.",
+                tasks=names,
+                name=member.name,
+            ),
         )
 
 
@@ -435,11 +485,13 @@ def _check_synced_version(report: PrecheckReport, member: Cluster, reported: str
         report.add(
             f"version_synced:{member.name}",
             False,
-            _(
+            phrase(
                 "OCP reports %(name)s runs %(reported)s now, but ocpdash last synced %(synced)s; "
-                "sync clusters and check again."
-            )
-            % {"name": member.name, "reported": reported, "synced": member.version},
+                "sync clusters and check again.",
+                name=member.name,
+                reported=reported,
+                synced=member.version,
+            ),
         )
 
 
@@ -454,11 +506,12 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
         names = ", ".join(str(p.file_name or p.id) for p in unreadable[:3])
         report.warn(
             "ocp_packages",
-            _(
+            phrase(
                 "OCP lists %(count)s server package(s) whose version ocpdash cannot read (%(names)s); "
-                "they were not considered."
-            )
-            % {"count": len(unreadable), "names": names},
+                "they were not considered.",
+                count=len(unreadable),
+                names=names,
+            ),
         )
     catalog = list(RpmPackage.objects.filter(name=package.name))
     for step in report.path:
@@ -485,16 +538,21 @@ def _check_path_rpms(report: PrecheckReport, package: RpmPackage, ocp_packages) 
     report.add(
         "rpms_uploaded",
         not missing,
-        _("Every RPM on the path is uploaded to OCP.")
+        phrase("Every RPM on the path is uploaded to OCP.")
         if not missing
-        else _("Upload to OCP first: %(rpms)s")
-        % {
-            "rpms": ", ".join(
-                (s.file_name or _("an RPM of %(version)s") % {"version": s.version})
-                + f" ({', '.join(s.missing)})"
-                for s in missing
-            )
-        },
+        else phrase(
+            "Upload to OCP first: %(rpms)s",
+            rpms=joined(
+                *(
+                    joined(
+                        s.file_name or phrase("an RPM of %(version)s", version=s.version),
+                        f"({', '.join(s.missing)})",
+                    )
+                    for s in missing
+                ),
+                sep=", ",
+            ),
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from ocpdash.core import phrases
 from ocpdash.core.phrases import joined, known, phrase
 from ocpdash.ocp import OcpAuthError, OcpError, OcpForbidden, OcpNotFound, OcpRefused, TaskInstance
 from ocpdash.ocp.client import UpgradeRequest, wants_new_upgrade_body
@@ -482,7 +483,12 @@ def reject(upgrade: Upgrade, exc: OcpError, held: lease.Lease) -> None:
     with transaction.atomic():
         done = Upgrade.objects.filter(
             pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True, state__in=SUBMISSION_STATES
-        ).update(state=State.REJECTED, last_error=str(message), finished_at=held.now(), ocp_fault="")
+        ).update(
+            state=State.REJECTED,
+            finished_at=held.now(),
+            ocp_fault="",
+            **phrases.columns("last_error", message),
+        )
         if not done:
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before recording OCP's refusal.")
         events.record(
@@ -503,7 +509,8 @@ def _note_fault(
     (an event the first time), retried with backoff."""
     with transaction.atomic():
         if not Upgrade.objects.filter(pk=upgrade.pk, lease_owner=held.token, ocp_task_id__isnull=True).update(
-            ocp_fault=message, ocp_unreachable_since=upgrade.ocp_unreachable_since or held.now()
+            ocp_unreachable_since=upgrade.ocp_unreachable_since or held.now(),
+            **phrases.columns("ocp_fault", message),
         ):
             raise lease.LeaseLost(f"Upgrade {upgrade.pk}: lease lost before noting a fault.")
         if upgrade.ocp_fault != message and not upgrade.ocp_fault:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from bench import data
+from ocpdash.core import phrases
 from ocpdash.core.catalogues import compile_catalogues
 from ocpdash.core.phrases import phrase
 from ocpdash.ops import heartbeat
@@ -108,7 +109,7 @@ def halted_rollout(operator, package, clusters, upgrade):
     rollout = Rollout.objects.create(
         name="Q4 fleet", target_version=package.full_version, created_by=operator,
         state=RolloutState.HALTED, plan=plan, plan_digest="d" * 64, current_wave=1,
-        halt_reason=str(failing), halt_spec=failing.spec,
+        **phrases.columns("halt_reason", failing),
     )  # fmt: skip
     states = [UnitState.UPGRADED, UnitState.FAILED]
     for i, c in enumerate(clusters):

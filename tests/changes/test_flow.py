@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.changes import flow
@@ -146,6 +146,8 @@ def test_a_plan_made_stale_in_ocp_voids_the_approvals_and_says_why(
     assert upgrade.state == State.AWAITING_APPROVAL and upgrade.plan_digest != first_digest
     (void,) = Approval.objects.all()
     assert void.is_void and "the pre-check now fails: The cluster is STOPPED in OCP" in void.void_reason
+    with translation.override("zh-hans"):
+        assert void.void_reason_text.startswith("计划已变更：预检查现在不通过：")
     assert "1 approval(s) are void; it waits for approval of the new plan" in events(upgrade)
     # A failing plan cannot be approved; once OCP runs it again the plan changes back, and it can.
     with pytest.raises(OperationRefused, match="The pre-check fails for this plan"):
@@ -204,6 +206,8 @@ def test_a_change_freeze_holds_a_due_upgrade_until_it_ends(orion, package, opera
     upgrade = submit_upgrade(operator, orion, package)  # no policy: it would start now
     assert upgrade.state == State.SCHEDULED and upgrade.planned_start == freeze.ends_at
     assert "Held by the change freeze 'Singles' Day freeze' (every cluster)" in upgrade.start_note
+    with translation.override("zh-hans"):  # kept as a phrase: read in the reader's language
+        assert "因变更封网期“Singles' Day freeze”（所有集群）暂停" in upgrade.start_note_text
     assert flow.start_due() == [] and flow.try_start(upgrade.pk) == "waiting"
     assert Upgrade.objects.get(pk=upgrade.pk).state == State.SCHEDULED
     with time_machine.travel(freeze.ends_at + timedelta(seconds=1), tick=True):

@@ -28,7 +28,7 @@ def test_an_email_channel_in_chinese_sends_its_mail_in_chinese(make_upgrade, sub
     assert sending.attempt(delivery.pk) == "delivered"
     [mail] = mailoutbox
     assert mail.subject == "[ocpdash] 集群 orion 的升级需要处理"
-    assert "集群: orion" in mail.body and "原因: 忙" in mail.body
+    assert "集群：orion" in mail.body and "原因：忙" in mail.body
     assert translation.get_language() == "en", "the worker's language is left as it was"
 
 
@@ -36,7 +36,7 @@ def test_every_message_reads_in_chinese():
     with translation.override("zh-hans"):
         finished = compose(EventKind.FINISHED, {**FACTS, "context": {"outcome": Outcome.ROLLED_BACK}})
         started = compose(EventKind.STARTED, FACTS)
-    assert finished.title == "集群 orion 的升级已结束:已回滚"
+    assert finished.title == "集群 orion 的升级已结束：已回滚"
     assert ("状态", "运行中") in started.fields and ("申请人", "alice") in started.fields
     english = compose(EventKind.STARTED, FACTS)
     assert english.title == "Upgrade of orion started" and ("State", "Running") in english.fields

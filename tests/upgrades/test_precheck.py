@@ -146,6 +146,50 @@ def test_viewer_may_not_submit(sim_site, viewer):
         submit_upgrade(viewer, cluster, package)
 
 
+def test_a_pre_check_run_in_english_reads_in_chinese_where_it_is_kept(sim_site, operator, make_package):
+    """A worker or a rollout runs the pre-check in English: its messages are phrases (English text,
+    msgid and parameters), so the frozen plan, a failed submission's error or a note that carries them
+    reads in the reader's language."""
+    import json
+    import re
+
+    from django.utils import translation
+
+    from ocpdash.changes import plan as plans
+    from ocpdash.core import phrases
+    from ocpdash.core.catalogues import compile_catalogues
+
+    compile_catalogues()
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    orion = Cluster.objects.get(name="orion")
+    old = make_package("oceanbase-4.2.0.0-100000202023052215.el7.x86_64.rpm", enabled=False)
+    happy = RpmPackage.objects.get(file_name="oceanbase-4.2.1.1-100000162023111615.el7.x86_64.rpm")
+    with translation.override("en"):
+        failing = precheck(operator, orion, old)
+        passing = precheck(operator, orion, happy)
+    failures = {check.key: check.message for check in failing.failures}
+    assert {"newer", "package_enabled"} <= failures.keys()
+    disabled = "The package is disabled in the catalog; a catalog admin must enable it."
+    assert failures["package_enabled"] == disabled, "English where it is stored as text"
+    assert all(isinstance(message, phrases.Phrase) for message in failures.values())
+    path = next(check.message for check in passing.checks if check.key == "upgrade_path")
+    assert path.startswith("Upgrade path: ") and "(from upstream oceanbase_upgrade_dep.yml @" in path
+    error = PrecheckFailed(failing).message
+    assert error.startswith("The pre-check failed: ") and disabled in error
+    stored = json.loads(json.dumps(plans.freeze(failing, orion, old)))["details"]["checks"]
+    assert [c["message"] for c in stored] == [str(c.message) for c in failing.checks]
+    with translation.override("zh-hans"):
+        assert failures["package_enabled"].translated() == "该软件包已在目录中禁用；需由目录管理员启用。"
+        assert all(cjk.search(message.translated()) for message in failures.values()), failures
+        assert path.translated().startswith("升级路径：") and "来自 上游 oceanbase_upgrade_dep.yml @" in (
+            path.translated()
+        )
+        assert phrases.translated(error).startswith("预检查未通过：")
+        assert "该软件包已在目录中禁用" in phrases.translated(error)
+        read = [phrases.render(c["message_phrase"], c["message"]) for c in stored]
+        assert all(cjk.search(text) for text in read), read
+
+
 @pytest.mark.parametrize(
     ("candidate", "current", "expected"),
     [

@@ -32,14 +32,14 @@ def test_a_phrase_is_its_english_text():
 
 def test_a_phrase_and_its_phrase_parameters_read_in_the_active_language():
     with translation.override("zh-hans"):
-        assert FAILED.translated() == "升级失败:OCP 任务失败。"
+        assert FAILED.translated() == "升级失败：OCP 任务失败。"
     assert FAILED.translated() == "Upgrade failed: the OCP task failed."
 
 
 def test_plain_parameters_are_shown_as_they_are():
     said = phrase("OCP refused: %(error)s", error="Task is running")
     with translation.override("zh-hans"):
-        assert said.translated() == "OCP 拒绝了请求:Task is running"
+        assert said.translated() == "OCP 拒绝了请求：Task is running"
 
 
 def test_known_words_use_their_context_and_joined_parts_their_separator():
@@ -47,8 +47,8 @@ def test_known_words_use_their_context_and_joined_parts_their_separator():
     names = joined("'a'", phrase("'%(step)s' (canceled)", step="b"), sep=", ")
     assert names == "'a', 'b' (canceled)"
     with translation.override("zh-hans"):
-        assert status.translated() == "子任务“Stop zone”:执行失败"
-        assert names.translated() == "'a', “b”(已取消)"
+        assert status.translated() == "子任务“Stop zone”：执行失败"
+        assert names.translated() == "'a', “b”（已取消）"  # the list's separator is the code's
 
 
 def test_a_spec_that_no_longer_fits_its_msgid_falls_back_to_the_english_text():
@@ -68,7 +68,7 @@ def test_an_event_keeps_english_and_its_phrase(make_upgrade):
     assert event.message == "Upgrade failed: the OCP task failed."
     assert event.data["phrase"]["msgid"] == "Upgrade failed: %(error)s"
     with translation.override("zh-hans"):
-        assert event.text == "升级失败:OCP 任务失败。"
+        assert event.text == "升级失败：OCP 任务失败。"
 
 
 @pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_the_timeline_shows_new_events_in_chinese_and_old_ones_as_written(client
     client.force_login(viewer)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = client.get(reverse("upgrade", args=[upgrade.pk])).content.decode()
-    assert "升级失败:OCP 任务失败。" in page
+    assert "升级失败：OCP 任务失败。" in page
     assert "Upgrade requested." in page
 
 
@@ -89,7 +89,7 @@ def test_the_api_translates_event_messages_and_keeps_machine_values(client, view
     client.force_login(viewer)
     body = client.get(f"/api/upgrades/{upgrade.pk}/events/", headers={"accept-language": "zh-CN"}).json()
     rows = body["results"] if isinstance(body, dict) else body
-    assert ("state", "升级失败:OCP 任务失败。") in [(e["kind"], e["message"]) for e in rows]
+    assert ("state", "升级失败：OCP 任务失败。") in [(e["kind"], e["message"]) for e in rows]
     assert "Upgrade requested." in [e["message"] for e in rows]  # an old event, as written
     english = client.get(f"/api/upgrades/{upgrade.pk}/events/", headers={"accept-language": "en"}).json()
     rows = english["results"] if isinstance(english, dict) else english
@@ -103,7 +103,7 @@ def test_the_evidence_pack_shows_events_in_the_exporters_language_and_hashes_eng
     pack = evidence.export(upgrade.pk)
     with translation.override("zh-hans"):
         html = evidence.render_html(pack, exported_by="auditor", exported_at=timezone.now())
-    assert "升级失败:OCP 任务失败。" in html
+    assert "升级失败：OCP 任务失败。" in html
     assert evidence.export(upgrade.pk).sha256 == pack.sha256
     assert b"Upgrade failed: the OCP task failed." in pack.body
 
@@ -115,7 +115,7 @@ def test_a_notification_reason_reads_in_the_channels_language(make_upgrade):
     assert facts["context"]["reason"] == "Upgrade failed: the OCP task failed."
     with translation.override("zh-hans"):
         message = compose(EventKind.STEP_FAILED, facts)
-    assert ("原因", "升级失败:OCP 任务失败。") in message.fields
+    assert ("原因", "升级失败：OCP 任务失败。") in message.fields
     english = compose(EventKind.STEP_FAILED, {**FACTS, "context": {"reason": "plain"}})
     assert ("Reason", "plain") in english.fields
 
@@ -133,4 +133,4 @@ def test_an_operation_refused_reads_in_chinese(make_upgrade, operator):
         == "Roll back is not possible for the upgrade now (upgrade Running); possible: nothing."
     )
     with translation.override("zh-hans"):
-        assert translated(refused.value.message) == "该升级当前无法执行回滚(升级状态:运行中);可执行:无。"
+        assert translated(refused.value.message) == "该升级当前无法执行回滚（升级状态：运行中）；可执行：无。"

@@ -47,6 +47,14 @@ MARKED_PYTHON = [
     # the admin's names of our models (verbose_name, verbose_name_plural)
     "ocpdash/upgrades/models.py", "ocpdash/ops/models.py", "ocpdash/upgrades/evidence/render.py",
     "ocpdash/web/views/history.py", "ocpdash/api",  # the API's docs page, and the commands' output
+    # the maintenance commands' output, the evidence pack's drawings, the start notes and plan changes
+    "ocpdash/core/management", "ocpdash/ops/management", "ocpdash/upgrades/evidence/svg.py",
+    "ocpdash/changes/windows.py", "ocpdash/changes/plan.py", "ocpdash/changes/policy.py",
+    "ocpdash/changes/timing.py", "ocpdash/core/phrases.py",
+    # the admin: its titles, our ModelAdmins' texts and the apps' names
+    "ocpdash/urls.py", "ocpdash/catalog/admin.py", "ocpdash/changes/admin.py", "ocpdash/sites/admin.py",
+    "ocpdash/upgrades/admin.py",
+    *(f"ocpdash/{app}/apps.py" for app in ("api", "catalog", "changes", "ops", "sites", "upgrades", "web")),
 ]  # fmt: skip
 # phrase: ocpdash.core.phrases (a sentence translated when it is read; makemessages knows the keyword)
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",
@@ -310,12 +318,12 @@ def test_a_pre_check_reads_in_the_language_of_its_reader(catalogue, make_cluster
     def messages():
         report = precheck.PrecheckReport(cluster.pk, package.pk, cluster.version, package.full_version)
         precheck._check_package(report, cluster, package)
-        return [check.message for check in report.checks]
+        return [check.message.translated() for check in report.checks]  # phrases, read now
 
     with translation.override("zh-hans"):
         chinese = messages()
-    assert "该软件包已在目录中禁用;需由目录管理员启用。" in chinese
-    assert "集群的 CPU 架构未知;请先从 OCP 同步。" in chinese
+    assert "该软件包已在目录中禁用；需由目录管理员启用。" in chinese
+    assert "集群的 CPU 架构未知；请先从 OCP 同步。" in chinese
     assert "The cluster's CPU architecture is unknown; sync it from OCP first." in messages()
 
 
@@ -344,6 +352,32 @@ def test_every_model_of_ours_names_itself_in_chinese_in_the_admin(catalogue):
     with translation.override("zh-hans"):
         english = [
             m.__name__ for m in ours if not re.search(r"[\u4e00-\u9fff]", str(m._meta.verbose_name_plural))
+        ]
+    assert english == []
+
+
+def test_every_field_of_ours_is_labelled_in_chinese_in_the_admin(catalogue):
+    """Every field we define (not the auto id) has a verbose_name written out and marked (Django's
+    default, the attribute's name, has no catalogue entry) and translated; a label made only of terms
+    that stay Latin on a Chinese page needs no Chinese character."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    stays_latin = {"OCP", "ID", "RPM", "Zone", "URL"}
+    ours = [m for m in apps.get_models() if m.__module__.startswith("ocpdash.")]
+    fields = [(m, f) for m in ours for f in (*m._meta.fields, *m._meta.many_to_many) if not f.auto_created]
+    unlabelled = [
+        f"{m.__name__}.{f.name}"
+        for m, f in fields
+        if not isinstance(f.deconstruct()[3].get("verbose_name"), Promise)
+    ]
+    assert unlabelled == []
+    with translation.override("zh-hans"):
+        english = [
+            f"{m.__name__}.{f.name}: {f.verbose_name}"
+            for m, f in fields
+            if not re.search(r"[\u4e00-\u9fff]", str(f.verbose_name))
+            and set(str(f.verbose_name).split()) - stays_latin
         ]
     assert english == []
 

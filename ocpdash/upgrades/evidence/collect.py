@@ -113,6 +113,7 @@ def _upgrade(u: Upgrade) -> dict:
             "at": at(u.start_at),
             "planned": at(u.planned_start),
             "note": u.start_note,
+            "note_phrase": _spec(u.start_note, u.start_note_spec),
         },
         "submitted_at": at(u.submitted_at),
         "submit_attempts": u.submit_attempts,
@@ -126,7 +127,9 @@ def _upgrade(u: Upgrade) -> dict:
         "duration_seconds": seconds(u.submitted_at or u.created_at, u.finished_at),
         "cancel_requested": u.cancel_requested,
         "last_error": u.last_error,
+        "last_error_phrase": _spec(u.last_error, u.last_error_spec),
         "ocp_fault": u.ocp_fault,
+        "ocp_fault_phrase": _spec(u.ocp_fault, u.ocp_fault_spec),
         "revision": u.revision,
     }
 
@@ -247,6 +250,7 @@ def _approvals(upgrade: Upgrade, approvals: list[Approval]) -> dict:
             "void": a.is_void,
             "voided_at": at(a.voided_at),
             "void_reason": a.void_reason,
+            "void_reason_phrase": _spec(a.void_reason, a.void_reason_spec),
         }
         for a in approvals
     ]
@@ -276,3 +280,9 @@ def _redact(value: Any, secrets: list[str], count: list[int]) -> Any:
     if isinstance(value, list):
         return [_redact(v, secrets, count) for v in value]
     return value
+
+
+def _spec(text: str, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A sentence's phrase (ocpdash.core.phrases), for the HTML to show it in the reader's language;
+    the English text is the value next to it."""
+    return spec if text and spec else None

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from ocpdash.core import phrases
 from ocpdash.upgrades.evidence import JSON_ELEMENT_ID, SHA_META, Pack
 from ocpdash.upgrades.evidence.svg import GLYPHS, dag_sections, gantt_figures, status_class
+from ocpdash.upgrades.models import UpgradeEvent
 
 TEMPLATE = "evidence/pack.html"
 
@@ -45,11 +46,29 @@ def render(pack: Pack, *, exported_by: str, exported_at: datetime) -> str:
         "steps": [_step_row(s) for s in data["steps"]],
         "events": [_event_row(e) for e in data["events"]],
         "approvals": [
-            {**a, "at": clock(a["at"]), "voided_at": clock(a["voided_at"])}
+            {
+                **a,
+                "at": clock(a["at"]),
+                "voided_at": clock(a["voided_at"]),
+                "void_reason": _said(a, "void_reason"),
+            }
             for a in data["approvals"]["decisions"]
         ],
+        "said": {
+            "start_note": _said(data["upgrade"]["start"], "note"),
+            "last_error": _said(data["upgrade"], "last_error"),
+            "ocp_fault": _said(data["upgrade"], "ocp_fault"),
+        },
+        "checks": [
+            {**c, "message": _said(c, "message")} for c in (data.get("precheck") or {}).get("checks", [])
+        ],
         "faults": [
-            {**f, "at": clock(f["at"]), "message": texts.get(f["event"], f["message"])}
+            {
+                **f,
+                "at": clock(f["at"]),
+                "kind": _kind(f["kind"]),
+                "message": texts.get(f["event"], f["message"]),
+            }
             for f in data["faults"]
         ],
         "people": [
@@ -137,10 +156,22 @@ def _did(word: str) -> str:
     return str(DID.get(word, word))
 
 
+def _said(record: dict, key: str) -> str:
+    """A sentence of the pack (``key``, with its phrase at ``key + "_phrase"`` when it has one) in the
+    reader's language."""
+    spec = record.get(f"{key}_phrase")
+    return phrases.render(spec, record[key]) if spec else record[key]
+
+
 def _text(event: dict) -> str:
     """An event's message in the reader's language (the JSON keeps the English and the phrase)."""
     spec = (event["data"] or {}).get("phrase")
     return phrases.render(spec, event["message"]) if spec else event["message"]
+
+
+def _kind(kind: str) -> str:
+    """An event's kind as the reader says it (the JSON keeps the code)."""
+    return str(UpgradeEvent.Kind(kind).label) if kind in UpgradeEvent.Kind.values else kind
 
 
 def _event_row(event: dict) -> dict:
@@ -148,7 +179,7 @@ def _event_row(event: dict) -> dict:
         "id": event["id"],
         "at": clock(event["at"]),
         "by": event["by"] or "ocpdash",
-        "kind": event["kind"],
+        "kind": _kind(event["kind"]),
         "message": _text(event),
         "step": event["subtask_id"],
         "trace_id": (event["data"] or {}).get("trace_id", ""),

@@ -11,7 +11,9 @@ page (a print never slices a figure, a 1,000-step task is a few pages, not a met
   it runs); earlier runs of a retried step as faint bars before it, and a run count after a step OCP
   ran more than once; every figure repeats the time axis (UTC).
 
-Every string from OCP or a user goes through :func:`esc` (text and attributes alike).
+Every string from OCP or a user goes through :func:`esc` (text and attributes alike), and so do our
+own words, which read in the active language (the reader's; the hashed JSON keeps no drawing). OCP's
+step names and statuses are data: they are drawn as OCP wrote them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
+
+from django.utils.translation import gettext as _
 
 from ocpdash.upgrades import dag
 
@@ -63,10 +67,20 @@ class Section:
 
 def task_title(task: dict | None, task_id: int) -> str:
     if task is None:
-        return f"Task #{task_id}"
-    what = "Parent task" if task["is_parent"] else "Child task"
-    version = f", binary {task['binary_version']}" if task.get("binary_version") else ""
-    return f"{what} #{task_id} {task['name']}{version} ({task['steps']} steps)"
+        return _("Task #%(id)s") % {"id": task_id}
+    values = {
+        "id": task_id,
+        "name": task["name"],
+        "version": task.get("binary_version"),
+        "steps": task["steps"],
+    }
+    if task["is_parent"]:
+        if values["version"]:
+            return _("Parent task #%(id)s %(name)s, binary %(version)s (%(steps)s steps)") % values
+        return _("Parent task #%(id)s %(name)s (%(steps)s steps)") % values
+    if values["version"]:
+        return _("Child task #%(id)s %(name)s, binary %(version)s (%(steps)s steps)") % values
+    return _("Child task #%(id)s %(name)s (%(steps)s steps)") % values
 
 
 def by_task(data: dict) -> list[tuple[dict | None, int, list[dict]]]:
@@ -128,11 +142,12 @@ def _dag_figure(graph: Graph, members: list[int]) -> str:
         tops[b] = y
         y += graph.heights[b] + BAND_GAP
     height = y - BAND_GAP + PAD
+    aria = esc(_("Steps graph"))
     edges, boxes = [], []
     for b in members:
         for layer in graph.bands[b]:
             for node in layer:
-                _, x, dy = graph.place[node]
+                _band, x, dy = graph.place[node]
                 top = tops[b] + dy
                 mid = top + NODE_H // 2
                 for up in graph.upstreams[node]:
@@ -147,7 +162,7 @@ def _dag_figure(graph: Graph, members: list[int]) -> str:
                 boxes.append(_node(graph.nodes[node], x, top))
     return (
         f'<svg class="dag" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="Steps graph">'
+        f'width="{WIDTH}" height="{height}" role="img" aria-label="{aria}">'
         f'<g class="edges">{"".join(edges)}</g>{"".join(boxes)}</svg>'
     )
 
@@ -215,10 +230,10 @@ def _bar(step: dict, as_of: datetime | None) -> Bar:
     status = step["display_status"]
     title = f"{step['name']} — {status} (#{step['subtask_id']})"
     if start:
-        until = _clock(step["finished_at"]) if step["finished_at"] else "running"
+        until = _clock(step["finished_at"]) if step["finished_at"] else _("running")
         title += f", {_clock(step['started_at'])} → {until}"
     if step["runs"] > 1:
-        title += f", ran {step['runs']} times"
+        title += ", " + _("ran %(runs)s times") % {"runs": step["runs"]}
     label = f"{GLYPHS.get(status, '?')} {short(step['name'], LABEL_CHARS)}"
     return Bar(label, status, _earlier_runs(step, start), start, end, open_end, step["runs"], title)
 
@@ -256,6 +271,7 @@ class Scale:
 
 def _gantt_figure(rows: list[Bar], scale: Scale) -> str:
     height = AXIS_H + len(rows) * ROW_H + PAD
+    aria = esc(_("Gantt of the steps"))
     parts = [f'<text class="axis" x="{PAD}" y="14">UTC</text>']
     for x, label in scale.ticks():
         parts.append(f'<line class="grid" x1="{x}" y1="{AXIS_H - 4}" x2="{x}" y2="{height - PAD}"/>')
@@ -277,7 +293,7 @@ def _gantt_figure(rows: list[Bar], scale: Scale) -> str:
         parts.append("</g>")
     return (
         f'<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="Gantt of the steps">{"".join(parts)}</svg>'
+        f'width="{WIDTH}" height="{height}" role="img" aria-label="{aria}">{"".join(parts)}</svg>'
     )
 
 

@@ -92,6 +92,15 @@ def term(value: str) -> str:
 
 
 @register.filter
+def said(text: str) -> str:
+    """A sentence ocpdash wrote as a phrase (ocpdash.core.phrases: a window's description, a wait's
+    reason) in the page's language; any other text as it is."""
+    from ocpdash.core.phrases import translated
+
+    return translated(text)
+
+
+@register.filter
 def ocp_status(status: str) -> str:
     """OCP's status as shown: 'RUNNING' in English, 运行中 in Chinese (ocpdash.web.markup.status_text)."""
     from ocpdash.web.markup import status_text

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ocpdash.changes import flow, timing, windows
 from ocpdash.changes.models import Approval, Blackout, MaintenanceWindow
+from ocpdash.core import phrases
 from ocpdash.core.access import RECHECK_SECONDS
 from ocpdash.sites.models import Cluster
 from ocpdash.upgrades.models import REASON_MAX_LENGTH, WAITING_STATES, State, Upgrade
@@ -63,13 +64,19 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
     eta = timing.upgrade_eta(upgrade)
     return {
         "plan": plan,
-        "checks": details.get("checks") or [],
+        # the pre-check's words as frozen (English, with each one's phrase) in the reader's language
+        "checks": [
+            {**c, "message": phrases.render(c["message_phrase"], c["message"])}
+            if c.get("message_phrase")
+            else c
+            for c in details.get("checks") or []
+        ],
         "missing_rpms": details.get("missing_rpms") or [],
         "rule": (details.get("approval") or {}).get("because", ""),
         "approvals": approvals,
         "given": len(given),
         "start": _start_text(flow.start_of(upgrade)),
-        "planned_start": windows.when(upgrade.planned_start) if upgrade.planned_start else "",
+        "planned_start": windows.when(upgrade.planned_start).translated() if upgrade.planned_start else "",
         "eta": eta,
         "ends": _ends(eta),
         "may_approve": flow.may_approve(user, upgrade),
@@ -81,10 +88,8 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
 
 
 def _start_text(start: flow.Start) -> str:
-    """``Start.describe()`` in the reader's language (the domain's English is what notes store)."""
-    if start.mode == "at":
-        return _("at %(when)s") % {"when": windows.when(start.at)}
-    return _("at the next maintenance window") if start.mode == "next_window" else _("now")
+    """``Start.describe()`` in the reader's language."""
+    return start.describe().translated()
 
 
 def _running_eta(upgrade: Upgrade) -> dict | None:
@@ -212,7 +217,7 @@ def _row(upgrade: Upgrade, openings=None) -> Row:
         options=_options(plan.get("options") or {}),
         eta=(details.get("eta") or {}).get("text", ""),
         start=_start_text(flow.start_of(upgrade)),
-        planned_start=windows.when(upgrade.planned_start) if upgrade.planned_start else "",
+        planned_start=windows.when(upgrade.planned_start).translated() if upgrade.planned_start else "",
         rule=(details.get("approval") or {}).get("because", ""),
         openings=openings or [],
     )

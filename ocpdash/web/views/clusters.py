@@ -194,7 +194,7 @@ def _submit(request, cluster: Cluster):
     except NotAllowed as exc:
         raise PermissionDenied(translated(exc.message))
     except PrecheckFailed as exc:
-        return _submit_error(request, cluster, exc.message, exc.http_status, report=exc.report)
+        return _submit_error(request, cluster, translated(exc.message), exc.http_status, report=exc.report)
     except UpgradeError as exc:
         return _submit_error(request, cluster, translated(exc.message), exc.http_status)
     url = reverse("upgrade", args=[upgrade.pk])

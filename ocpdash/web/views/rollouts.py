@@ -195,6 +195,7 @@ def _create(request, form: RolloutForm):
 
 def plan_view(plan: dict) -> dict:
     """The plan as the preview shows it: waves in order (canary first), each with its units."""
+    plan = plans.readable(plan)
     waves: dict[int, list[dict]] = {}
     for unit in plan.get("units", []):
         waves.setdefault(unit["wave"], []).append(unit)
@@ -262,7 +263,7 @@ def page_context(request, rollout: Rollout) -> dict:
         "soak_left": soak_left,
         "events": events[::-1],
         "approvals": list(rollout.approvals.select_related("user")),
-        "left_out": rollout.plan.get("left_out", []),
+        "left_out": plans.readable(rollout.plan)["left_out"],
         "may_operate": may_operate,
         "may_approve": may_approve,
         "may_pause": rollout.state in PAUSABLE_STATES,

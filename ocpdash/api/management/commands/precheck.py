@@ -14,6 +14,7 @@ from ocpdash.api.cli import (
     get_user,
     upgrade_options,
 )
+from ocpdash.core.phrases import translated
 from ocpdash.upgrades.precheck import precheck
 
 
@@ -39,7 +40,7 @@ class Command(PeopleCommand):
             )
             marks = {"ok": "✓", "warning": "⚠", "error": "✗"}
             for check in report.checks:
-                self.stdout.write(f"  {marks.get(check.level, '?')} {check.key}: {check.message}")
+                self.stdout.write(f"  {marks.get(check.level, '?')} {check.key}: {translated(check.message)}")
             for step in report.path:
                 if not step.binary:
                     kind = _("scripts only")

@@ -70,7 +70,7 @@ class Command(PeopleCommand):
             "id": upgrade.pk, "from": upgrade.from_version, "to": upgrade.to_version,
             "state": _(upgrade.get_state_display()).lower(),  # msgids: ocpdash.web.terms
         }  # fmt: skip
-        self.stdout.write(requested + (f" {upgrade.start_note}" if upgrade.start_note else ""))
+        self.stdout.write(requested + (f" {upgrade.start_note_text}" if upgrade.start_note else ""))
         if upgrade.state == State.AWAITING_APPROVAL:
             self.stdout.write(
                 _(
@@ -107,7 +107,7 @@ class Command(PeopleCommand):
         for line in upgrade_summary(upgrade):
             self.stdout.write(line)
         if state != State.SUCCESSFUL:
-            why = upgrade.last_error or _("see its events")
+            why = upgrade.last_error_text or _("see its events")
             raise CommandError(
                 _("Upgrade #%(id)s ended %(state)s: %(why)s") % {"id": upgrade_id, "state": state, "why": why}
             )

@@ -1,7 +1,16 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from ocpdash.core.commands import PeopleCommand
 from ocpdash.sites.models import OcpSite
+
+# The site's authentication, as people read it (OcpSite.AuthMode's labels, in the reader's language).
+AUTH_MODES = {
+    OcpSite.AuthMode.BASIC: gettext_lazy("Username and password"),
+    OcpSite.AuthMode.AKSK: gettext_lazy("AccessKey (AK/SK signature)"),
+}
 
 
 def ensure_site_from_settings() -> OcpSite | None:
@@ -11,10 +20,12 @@ def ensure_site_from_settings() -> OcpSite | None:
     use_aksk = bool(settings.OCP_ACCESS_KEY_ID and settings.OCP_ACCESS_KEY_SECRET)
     if not use_aksk and not (settings.OCP_USERNAME and settings.OCP_PASSWORD):
         raise CommandError(
-            "OCP_URL is set but no credentials: set OCP_USERNAME and OCP_PASSWORD, "
-            "or OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET."
+            _(
+                "OCP_URL is set but no credentials: set OCP_USERNAME and OCP_PASSWORD, "
+                "or OCP_ACCESS_KEY_ID and OCP_ACCESS_KEY_SECRET."
+            )
         )
-    site, _ = OcpSite.objects.get_or_create(
+    site, _created = OcpSite.objects.get_or_create(
         name=settings.OCP_SITE_NAME, defaults={"base_url": settings.OCP_URL, "from_environment": True}
     )
     site.base_url = settings.OCP_URL
@@ -31,12 +42,16 @@ def ensure_site_from_settings() -> OcpSite | None:
     return site
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "Create or update the OCP site from OCP_URL and OCP_* credentials."
 
     def handle(self, *args, **options):
         site = ensure_site_from_settings()
         if site is None:
-            self.stdout.write("OCP_URL is not set; no site from the environment.")
+            self.stdout.write(_("OCP_URL is not set; no site from the environment."))
         else:
-            self.stdout.write(f"OCP site '{site.name}' → {site.base_url} ({site.get_auth_mode_display()})")
+            auth = AUTH_MODES.get(site.auth_mode, site.get_auth_mode_display())
+            self.stdout.write(
+                _("OCP site '%(name)s' → %(url)s (%(auth)s)")
+                % {"name": site.name, "url": site.base_url, "auth": auth}
+            )

@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
+from ocpdash.core.commands import PeopleCommand
 from ocpdash.core.demo import demo_password, load_demo, sync_demo_estate
 from ocpdash.sites.models import OcpSite
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Create the demo users (admin, operator, viewer, approver), a catalog matching the simulator, "
         "the simulator's clusters (helios labelled production, needing one approval) and a weekly window."
@@ -30,8 +31,19 @@ class Command(BaseCommand):
             # Past upgrades shaped and timed as the simulator runs them: the ETA has history to show.
             history = seed_demo_history(Cluster.objects.filter(site=site))
         self.stdout.write(
-            f"Demo data: {result['users']} new user(s), {result['packages']} new package(s), "
-            f"{clusters} cluster(s) from the simulator, {history} past upgrade(s) of demo history, helios "
-            f"labelled production ({result['policies']} new policy, {result['windows']} new window). "
-            f"Logins: admin / operator / viewer / approver, password '{demo_password()}'."
+            _(
+                "Demo data: %(users)s new user(s), %(packages)s new package(s), %(clusters)s cluster(s) "
+                "from the simulator, %(history)s past upgrade(s) of demo history, helios labelled production "
+                "(%(policies)s new policy, %(windows)s new window). Logins: admin / operator / viewer / "
+                "approver, password '%(password)s'."
+            )
+            % {
+                "users": result["users"],
+                "packages": result["packages"],
+                "clusters": clusters,
+                "history": history,
+                "policies": result["policies"],
+                "windows": result["windows"],
+                "password": demo_password(),
+            }
         )

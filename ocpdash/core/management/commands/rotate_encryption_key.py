@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
+from ocpdash.core.commands import PeopleCommand
 from ocpdash.sites.fields import PREFIX
 from ocpdash.sites.models import OcpSite
 
 SECRET_FIELDS = ("password", "access_key_secret")
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "Re-encrypt every OCP site secret with the first key of OCPDASH_ENCRYPTION_KEY."
 
     def handle(self, *args, **options):
@@ -27,7 +29,7 @@ class Command(BaseCommand):
         except ValueError as exc:  # a value no listed key can decrypt
             raise CommandError(str(exc))
         self.check_first_key_reads_all()
-        self.stdout.write(f"Re-encrypted {count} secrets with the first key.")
+        self.stdout.write(_("Re-encrypted %(count)s secrets with the first key.") % {"count": count})
 
     def rotate(self, site: OcpSite) -> int:
         values = {field: getattr(site, field) for field in SECRET_FIELDS if getattr(site, field)}

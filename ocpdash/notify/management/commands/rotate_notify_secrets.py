@@ -3,15 +3,17 @@ OCPDASH_ENCRYPTION_KEY (run beside ``rotate_encryption_key``, before the old key
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from ocpdash.core.commands import PeopleCommand
 from ocpdash.notify.models import Channel
 
 SECRET_FIELDS = ("url", "secret")
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = "Re-encrypt notification channels' URLs and secrets with the first key of OCPDASH_ENCRYPTION_KEY."
 
     def handle(self, *args, **options):
@@ -26,4 +28,6 @@ class Command(BaseCommand):
                         count += len(values)
         except ValueError as exc:  # a value no listed key can decrypt
             raise CommandError(str(exc))
-        self.stdout.write(f"Re-encrypted {count} notification channel values with the first key.")
+        self.stdout.write(
+            _("Re-encrypted %(count)s notification channel values with the first key.") % {"count": count}
+        )

@@ -1,10 +1,12 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from ocpdash.core.commands import PeopleCommand
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Empty PROMETHEUS_MULTIPROC_DIR, as prometheus-client wants between runs: run it when a host's "
         "ocpdash processes (re)start, before any of them (one file per process id piles up otherwise)."
@@ -17,4 +19,7 @@ class Command(BaseCommand):
             entry.unlink(missing_ok=True)
             removed += 1
         folder.mkdir(parents=True, exist_ok=True)
-        self.stdout.write(f"Metrics folder {folder}: {removed} file(s) removed.")
+        self.stdout.write(
+            _("Metrics folder %(folder)s: %(removed)s file(s) removed.")
+            % {"folder": folder, "removed": removed}
+        )

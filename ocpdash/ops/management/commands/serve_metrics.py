@@ -1,10 +1,12 @@
 import signal
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from ocpdash.core.commands import PeopleCommand
 
 
-class Command(BaseCommand):
+class Command(PeopleCommand):
     help = (
         "Serve this host's process metrics (PROMETHEUS_MULTIPROC_DIR) over HTTP, for a worker host "
         "without the web: the web's /metrics sees only its own host's folder."
@@ -21,7 +23,10 @@ class Command(BaseCommand):
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)
         start_http_server(options["port"], addr=options["host"], registry=registry)
-        where = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"Metrics of {settings.PROMETHEUS_MULTIPROC_DIR} on http://{where}/", ending="\n")
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(
+            _("Metrics of %(folder)s on %(url)s") % {"folder": settings.PROMETHEUS_MULTIPROC_DIR, "url": url},
+            ending="\n",
+        )
         self.stdout.flush()
         signal.pause()
