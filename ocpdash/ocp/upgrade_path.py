@@ -54,12 +54,21 @@ UPSTREAM_DIR = Path(__file__).parent / "data" / "upstream"
 FOUR = ObVersion((4, 0, 0, 0))
 
 
-class NoUpgradePath(ValueError):
-    """No route exists; ``message`` is suitable for an operator."""
+def N_(text: str) -> str:
+    """Marks a sentence for the translation catalogue (makemessages' keyword ``N_``) without
+    translating it: this package does not use Django; ocpdash.upgrades.precheck says it in the
+    reader's language from ``template`` and ``params``."""
+    return text
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class NoUpgradePath(ValueError):
+    """No route exists; ``message`` (English) is suitable for an operator, and ``template`` with
+    ``params`` say it again in another language."""
+
+    def __init__(self, template: str, **params: str) -> None:
+        self.template, self.params = template, params
+        self.message = template % params
+        super().__init__(self.message)
 
 
 def version_matches(node_version: str, version: str | ObVersion) -> bool:
@@ -162,14 +171,19 @@ class DepGraph:
             return UpgradeRoute(from_version, to_version, (_target_stop(to_version, "", False),))
         start = self.find_node(from_version)
         if start is None:
-            raise NoUpgradePath(f"Version {from_version} is not in the upgrade dependency file.")
+            raise NoUpgradePath(
+                N_("Version %(version)s is not in the upgrade dependency file."), version=from_version
+            )
         target = self.find_node(to_version)
         if target is None:
-            raise NoUpgradePath(f"Version {to_version} is not in the upgrade dependency file.")
+            raise NoUpgradePath(
+                N_("Version %(version)s is not in the upgrade dependency file."), version=to_version
+            )
         path = self._bfs(start, target, below_four=start_v < FOUR)
         if path is None:
             raise NoUpgradePath(
-                f"The upgrade path from version {from_version} to version {to_version} is not found."
+                N_("The upgrade path from version %(from)s to version %(to)s is not found."),
+                **{"from": from_version, "to": to_version},
             )
         return UpgradeRoute(from_version, to_version, _stops(from_version, to_version, path))
 
@@ -177,8 +191,12 @@ class DepGraph:
         for node in self.nodes.values():
             if node.deprecated and node.matches(target):
                 raise NoUpgradePath(
-                    f"The target version {to_version} is deprecated (file node {node.version}) "
-                    "and cannot be upgraded to."
+                    N_(
+                        "The target version %(to)s is deprecated (file node %(node)s) and cannot be upgraded "
+                        "to."
+                    ),
+                    to=to_version,
+                    node=node.version,
                 )
 
     def _bfs(self, start: DepNode, target: DepNode, below_four: bool) -> list[tuple[DepNode, bool]] | None:
@@ -210,17 +228,23 @@ def _parse(version: str) -> ObVersion:
     try:
         return ObVersion.parse(version)
     except ValueError as exc:
-        raise NoUpgradePath(f"{version!r} is not an OceanBase version.") from exc
+        raise NoUpgradePath(N_("%(version)s is not an OceanBase version."), version=repr(version)) from exc
 
 
 def _check_order(from_version: str, to_version: str, start: ObVersion, target: ObVersion) -> None:
     if start < FOUR <= target:
         raise NoUpgradePath(
-            f"The upgrade path from version {from_version} to version {to_version} is not found: "
-            "versions below 4.0 cannot be upgraded to 4.0 or later."
+            N_(
+                "The upgrade path from version %(from)s to version %(to)s is not found: versions below 4.0 "
+                "cannot be upgraded to 4.0 or later."
+            ),
+            **{"from": from_version, "to": to_version},
         )
     if not is_upgrade(start, target):
-        raise NoUpgradePath(f"The target version {to_version} is not later than {from_version}.")
+        raise NoUpgradePath(
+            N_("The target version %(to)s is not later than %(from)s."),
+            **{"from": from_version, "to": to_version},
+        )
 
 
 def _target_stop(to_version: str, node: str, direct: bool) -> RouteStop:

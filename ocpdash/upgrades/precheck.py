@@ -382,8 +382,10 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
     try:
         source = dep_source(package)
         route = source.route(cluster.version, package.full_version)
-    except (NoUpgradePath, ValueError) as exc:
-        report.add("upgrade_path", False, getattr(exc, "message", str(exc)))
+    except NoUpgradePath as exc:  # said again in the reader's language (msgids marked N_ there)
+        report.add("upgrade_path", False, phrase(exc.template, **exc.params))
+    except ValueError as exc:  # a malformed dependency file: its parser's words, for whoever keeps it
+        report.add("upgrade_path", False, str(exc))
         return
     report.route_source = source.label
     report.path = [PathStep(stop.version, stop.binary) for stop in route.stops]

@@ -129,3 +129,21 @@ def test_a_void_approval_says_why_in_the_readers_language(client, approver, make
     client.force_login(approver)
     body = client.get(f"/api/upgrades/{upgrade.pk}/", headers={"accept-language": "zh-CN"}).json()
     assert body["approvals"][0]["void_reason"] == "计划已变更：升级选项已变更。"
+
+
+def test_why_no_upgrade_path_exists_reads_in_chinese():
+    """ocpdash/ocp does not use Django: NoUpgradePath keeps its msgid (marked N_) and parameters,
+    and the pre-check says it as a phrase."""
+    from ocpdash.ocp.upgrade_path import NoUpgradePath, parse_dep_graph
+    from tests.ocp.test_upgrade_path import INLINE
+
+    with pytest.raises(NoUpgradePath) as refused:
+        parse_dep_graph(INLINE).shortest_path("3.2.0", "4.0.0.0")
+    said = phrase(refused.value.template, **refused.value.params)
+    assert said == refused.value.message == (
+        "The upgrade path from version 3.2.0 to version 4.0.0.0 is not found: versions below 4.0 cannot be "
+        "upgraded to 4.0 or later."
+    )
+    assert zh(said) == (
+        "未找到从版本 3.2.0 到版本 4.0.0.0 的升级路径：4.0 以下的版本不能升级到 4.0 及以上版本。"
+    )

@@ -54,11 +54,12 @@ MARKED_PYTHON = [
     # the admin: its titles, our ModelAdmins' texts and the apps' names
     "ocpdash/urls.py", "ocpdash/catalog/admin.py", "ocpdash/changes/admin.py", "ocpdash/sites/admin.py",
     "ocpdash/upgrades/admin.py",
+    "ocpdash/ocp/upgrade_path.py",  # why no upgrade path exists (N_: ocpdash/ocp does not use Django)
     *(f"ocpdash/{app}/apps.py" for app in ("api", "catalog", "changes", "ops", "sites", "upgrades", "web")),
 ]  # fmt: skip
 # phrase: ocpdash.core.phrases (a sentence translated when it is read; makemessages knows the keyword)
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy", "ngettext",
-                 "ngettext_lazy", "npgettext", "npgettext_lazy", "phrase"}  # fmt: skip
+                 "ngettext_lazy", "npgettext", "npgettext_lazy", "phrase", "N_"}  # fmt: skip
 # Words that read the same on a Chinese page (product names, units, OCP's own terms in Latin letters).
 SAME_IN_CHINESE = {"ocpdash", "OCP", "RPM", "RPMs", "ETA", "SHA", "SHA-1", "JSON", "API", "CSV", "HTML",
                    "Gantt", "OS", "IDC", "ID", "PID", "Zone", "RootService", "obd", "OceanBase", "English",

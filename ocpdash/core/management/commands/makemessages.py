@@ -5,4 +5,4 @@ from django.core.management.commands import makemessages
 
 
 class Command(makemessages.Command):
-    xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=phrase"]
+    xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=phrase", "--keyword=N_"]
