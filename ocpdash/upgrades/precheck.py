@@ -384,6 +384,7 @@ def _check_version_and_path(report: PrecheckReport, cluster: Cluster, package: R
         route = source.route(cluster.version, package.full_version)
     except NoUpgradePath as exc:  # said again in the reader's language (msgids marked N_ there)
         report.add("upgrade_path", False, phrase(exc.template, **exc.params))
+        return
     except ValueError as exc:  # a malformed dependency file: its parser's words, for whoever keeps it
         report.add("upgrade_path", False, str(exc))
         return
