@@ -66,7 +66,7 @@ class SiteSerializer(serializers.ModelSerializer):
         if site_rules.secret_needed_again(self.instance, attrs.get("base_url")):
             secret = site_rules.SECRET_OF_MODE[attrs.get("auth_mode", self.instance.auth_mode)]
             if not attrs.get(secret):
-                message = site_rules.URL_CHANGED.format(what=site_rules.SECRET_NAMES[secret])
+                message = site_rules.url_changed(site_rules.SECRET_NAMES[secret])
                 raise serializers.ValidationError({secret: [message]})
         # A blank secret on update keeps the stored one (it is never shown, so it cannot be re-sent).
         for secret in ("password", "access_key_secret"):

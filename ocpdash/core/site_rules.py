@@ -11,13 +11,22 @@ from __future__ import annotations
 from cryptography import x509
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext, gettext_lazy
 
 SCHEMES = ("http", "https")
 SECRET_OF_MODE = {"basic": "password", "aksk": "access_key_secret"}
-SECRET_NAMES = {"password": "password", "access_key_secret": "AccessKey secret"}
-URL_CHANGED = "The URL changed: give the {what} again, so the stored one is never sent to a new address."
+SECRET_NAMES = {"password": gettext_lazy("password"), "access_key_secret": gettext_lazy("AccessKey secret")}
 
-validate_ocp_url = URLValidator(schemes=list(SCHEMES), message="Enter an http:// or https:// URL.")
+validate_ocp_url = URLValidator(
+    schemes=list(SCHEMES), message=gettext_lazy("Enter an http:// or https:// URL.")
+)
+
+
+def url_changed(what: str) -> str:
+    """Why a site whose URL changes needs its secret (``what``: its name) again, in the active language."""
+    return gettext(
+        "The URL changed: give the %(what)s again, so the stored one is never sent to a new address."
+    ) % {"what": what}
 
 
 def secret_needed_again(site, base_url: str | None) -> bool:
@@ -33,4 +42,6 @@ def validate_ca_bundle(pem: str) -> None:
     except ValueError:
         certificates = []
     if not certificates:
-        raise ValidationError("Paste PEM certificates (-----BEGIN CERTIFICATE----- …), or leave it blank.")
+        raise ValidationError(
+            gettext("Paste PEM certificates (-----BEGIN CERTIFICATE----- …), or leave it blank.")
+        )

@@ -65,16 +65,8 @@ class OcpSiteForm(forms.ModelForm):
         if site_rules.secret_needed_again(self.instance, data.get("base_url")):
             secret = site_rules.SECRET_OF_MODE.get(data.get("auth_mode", ""), "password")
             if not data.get(secret):
-                # site_rules.URL_CHANGED, in the reader's language; what: the secret's field name
-                what = getattr(OcpSite._meta.get_field(secret), "verbose_name", secret)
-                self.add_error(
-                    secret,
-                    gettext(
-                        "The URL changed: give the %(what)s again, so the stored one is never sent to a new "
-                        "address."
-                    )
-                    % {"what": what},
-                )
+                what = getattr(OcpSite._meta.get_field(secret), "verbose_name", secret)  # its label
+                self.add_error(secret, site_rules.url_changed(what))
                 return data
         for secret in ("password", "access_key_secret"):
             if not data.get(secret) and self.instance.pk:

@@ -54,6 +54,7 @@ MARKED_PYTHON = [
     # the admin: its titles, our ModelAdmins' texts and the apps' names
     "ocpdash/urls.py", "ocpdash/catalog/admin.py", "ocpdash/changes/admin.py", "ocpdash/sites/admin.py",
     "ocpdash/upgrades/admin.py",
+    "ocpdash/core/site_rules.py",
     "ocpdash/ocp/upgrade_path.py",  # why no upgrade path exists (N_: ocpdash/ocp does not use Django)
     *(f"ocpdash/{app}/apps.py" for app in ("api", "catalog", "changes", "ops", "sites", "upgrades", "web")),
 ]  # fmt: skip
