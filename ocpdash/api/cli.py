@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.catalog.models import RpmPackage
 from ocpdash.core.commands import PeopleCommand, terminal_language  # noqa: F401
@@ -18,18 +19,27 @@ from ocpdash.upgrades.params import parse_id
 
 def add_user_argument(parser, required: bool = True) -> None:
     parser.add_argument(
-        "--user", required=required, help="Act as this ocpdash user (same permissions and audit trail)"
+        "--user",
+        required=required,
+        help=gettext_lazy("Act as this ocpdash user (same permissions and audit trail)"),
     )
 
 
 def add_option_arguments(parser) -> None:
     """OCP 4.3's upgrade options, as the form and the API take them."""
     parser.add_argument(
-        "--mode", choices=["ROLLING", "STOP_SERVICE"], help="Upgrade mode (default: rolling with 3+ zones)"
+        "--mode",
+        choices=["ROLLING", "STOP_SERVICE"],
+        help=gettext_lazy("Upgrade mode (default: rolling with 3+ zones)"),
     )
-    parser.add_argument("--zone-order", default="", help="Zones in upgrade order, comma-separated")
     parser.add_argument(
-        "--freeze-server", action="store_true", default=None, help="Minor compaction before each zone stops"
+        "--zone-order", default="", help=gettext_lazy("Zones in upgrade order, comma-separated")
+    )
+    parser.add_argument(
+        "--freeze-server",
+        action="store_true",
+        default=None,
+        help=gettext_lazy("Minor compaction before each zone stops"),
     )
 
 

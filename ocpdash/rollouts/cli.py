@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import (
     PeopleCommand,
@@ -138,7 +139,7 @@ class OperationCommand(PeopleCommand):
     operation = ""
 
     def add_arguments(self, parser):
-        parser.add_argument("rollout", help="Rollout id")
+        parser.add_argument("rollout", help=gettext_lazy("Rollout id"))
         add_user_argument(parser)
         parser.add_argument("--reason", default="")
 

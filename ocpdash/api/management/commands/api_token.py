@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from ocpdash.api.cli import PeopleCommand, get_user
 
 
 class Command(PeopleCommand):
-    help = "Issue (print) or revoke the API token of a user. Issuing replaces any earlier token."
+    help = gettext_lazy(
+        "Issue (print) or revoke the API token of a user. Issuing replaces any earlier token."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["issue", "revoke"])

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import PeopleCommand, add_user_argument, get_user
 from ocpdash.catalog.fetch import downloaded, is_url, shown
@@ -11,7 +12,7 @@ from ocpdash.catalog.intake import RpmRefused, keep
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Add OceanBase RPMs to the catalog: every *.rpm of a folder, one RPM file or URL, or a list "
         "file (one path, relative to the list, or http(s) URL per line; # starts a comment). Each file "
         "is read and checked (header against the file name, digests, its oceanbase_upgrade_dep.yml) "
@@ -20,10 +21,10 @@ class Command(PeopleCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "source", help="A folder of RPMs, an RPM file or URL, or a text file listing them"
+            "source", help=gettext_lazy("A folder of RPMs, an RPM file or URL, or a text file listing them")
         )
         add_user_argument(parser)
-        parser.add_argument("--notes", default="", help="Notes for every new package")
+        parser.add_argument("--notes", default="", help=gettext_lazy("Notes for every new package"))
 
     def handle(self, *args, **options):
         user = get_user(options["user"])

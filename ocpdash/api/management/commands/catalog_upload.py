@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import PeopleCommand, add_user_argument, get_package, get_user
 from ocpdash.catalog.models import PackageUpload, UploadState
@@ -21,17 +22,23 @@ def get_site(ref: str) -> OcpSite:
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Upload a catalog package's RPM to OCP sites (a worker sends it; OCP's package list is looked at "
         "first, so nothing is uploaded twice). --wait follows it to the end and exits non-zero on failure."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("package", help="Catalog package id or file name")
-        parser.add_argument("--site", action="append", required=True, help="OCP site name or id (repeatable)")
+        parser.add_argument("package", help=gettext_lazy("Catalog package id or file name"))
+        parser.add_argument(
+            "--site", action="append", required=True, help=gettext_lazy("OCP site name or id (repeatable)")
+        )
         add_user_argument(parser)
-        parser.add_argument("--wait", action="store_true", help="Follow the uploads until they end")
-        parser.add_argument("--timeout", type=float, default=3600.0, help="Seconds --wait waits at most")
+        parser.add_argument(
+            "--wait", action="store_true", help=gettext_lazy("Follow the uploads until they end")
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=3600.0, help=gettext_lazy("Seconds --wait waits at most")
+        )
 
     def handle(self, *args, **options):
         user = get_user(options["user"])

@@ -5,24 +5,30 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import PeopleCommand, get_upgrade
 from ocpdash.upgrades import evidence
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Write an upgrade's evidence pack: one self-contained HTML file stating the SHA-256 of the "
         "evidence JSON, or (--json, or an --out ending in .json) that JSON. --verify FILE checks one."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("upgrade", nargs="?", help="Upgrade id")
-        parser.add_argument("--out", help="File to write ('-': standard output)")
-        parser.add_argument("--json", action="store_true", help="Write the canonical JSON instead of HTML")
-        parser.add_argument("--verify", metavar="FILE", help="Check an exported HTML or JSON file instead")
+        parser.add_argument("upgrade", nargs="?", help=gettext_lazy("Upgrade id"))
+        parser.add_argument("--out", help=gettext_lazy("File to write ('-': standard output)"))
         parser.add_argument(
-            "--sha256", help="With --verify: the SHA-256 the file must have (e.g. from the HTML)"
+            "--json", action="store_true", help=gettext_lazy("Write the canonical JSON instead of HTML")
+        )
+        parser.add_argument(
+            "--verify", metavar="FILE", help=gettext_lazy("Check an exported HTML or JSON file instead")
+        )
+        parser.add_argument(
+            "--sha256",
+            help=gettext_lazy("With --verify: the SHA-256 the file must have (e.g. from the HTML)"),
         )
 
     def handle(self, *args, **options):

@@ -4,6 +4,7 @@ import json
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import (
     PeopleCommand,
@@ -19,13 +20,15 @@ from ocpdash.upgrades.precheck import precheck
 
 
 class Command(PeopleCommand):
-    help = "Pre-check an upgrade of CLUSTER to PACKAGE without submitting it (exit 1 when it fails)."
+    help = gettext_lazy(
+        "Pre-check an upgrade of CLUSTER to PACKAGE without submitting it (exit 1 when it fails)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("cluster", help="Cluster id, name or site/name")
-        parser.add_argument("package", help="Package id or RPM file name")
+        parser.add_argument("cluster", help=gettext_lazy("Cluster id, name or site/name"))
+        parser.add_argument("package", help=gettext_lazy("Package id or RPM file name"))
         add_user_argument(parser)
-        parser.add_argument("--json", action="store_true", help="Print the report as JSON")
+        parser.add_argument("--json", action="store_true", help=gettext_lazy("Print the report as JSON"))
         add_option_arguments(parser)
 
     def handle(self, *args, **options):

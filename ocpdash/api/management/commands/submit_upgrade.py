@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import (
     PeopleCommand,
@@ -27,25 +28,33 @@ STOP_STATES = (*TERMINAL_STATES, State.FAILED, State.NEEDS_ATTENTION)
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Pre-check and request an upgrade of CLUSTER to PACKAGE as --user: it is submitted to OCP at "
         "once, or waits for approval (an approval policy applies) or for its --start. With --wait, follow "
         "it step by step until it ends; the exit status is 0 only if it succeeded."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("cluster", help="Cluster id, name or site/name")
-        parser.add_argument("package", help="Package id or RPM file name")
+        parser.add_argument("cluster", help=gettext_lazy("Cluster id, name or site/name"))
+        parser.add_argument("package", help=gettext_lazy("Package id or RPM file name"))
         add_user_argument(parser)
-        parser.add_argument("--reason", default="", help="Why (recorded in the audit trail)")
+        parser.add_argument("--reason", default="", help=gettext_lazy("Why (recorded in the audit trail)"))
         parser.add_argument(
             "--start",
             default="now",
-            help="now (default), next_window, or a time with its offset (2026-12-05T01:00:00+08:00)",
+            help=gettext_lazy(
+                "now (default), next_window, or a time with its offset (2026-12-05T01:00:00+08:00)"
+            ),
         )
-        parser.add_argument("--wait", action="store_true", help="Follow the upgrade until it ends")
-        parser.add_argument("--interval", type=float, default=2.0, help="Seconds between checks")
-        parser.add_argument("--timeout", type=float, default=6 * 3600, help="Give up waiting after this")
+        parser.add_argument(
+            "--wait", action="store_true", help=gettext_lazy("Follow the upgrade until it ends")
+        )
+        parser.add_argument(
+            "--interval", type=float, default=2.0, help=gettext_lazy("Seconds between checks")
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=6 * 3600, help=gettext_lazy("Give up waiting after this")
+        )
         add_option_arguments(parser)
 
     def handle(self, *args, **options):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import PeopleCommand
 from ocpdash.sites.models import OcpSite
@@ -9,10 +10,10 @@ from ocpdash.sites.sync import sync_all_sites, sync_site
 
 
 class Command(PeopleCommand):
-    help = "Read the clusters of every enabled OCP site (or one, with --site) from OCP now."
+    help = gettext_lazy("Read the clusters of every enabled OCP site (or one, with --site) from OCP now.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--site", help="Only this site (name)")
+        parser.add_argument("--site", help=gettext_lazy("Only this site (name)"))
 
     def handle(self, *args, site: str | None = None, **options):
         if site:

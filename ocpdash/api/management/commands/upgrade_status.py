@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from ocpdash.api.cli import PeopleCommand, get_upgrade, step_line, upgrade_summary
 
 
 class Command(PeopleCommand):
-    help = "Show an upgrade: state, OCP task and every step with its status."
+    help = gettext_lazy("Show an upgrade: state, OCP task and every step with its status.")
 
     def add_arguments(self, parser):
-        parser.add_argument("upgrade", help="Upgrade id")
-        parser.add_argument("--events", action="store_true", help="Also print the event history")
+        parser.add_argument("upgrade", help=gettext_lazy("Upgrade id"))
+        parser.add_argument(
+            "--events", action="store_true", help=gettext_lazy("Also print the event history")
+        )
 
     def handle(self, *args, **options):
         upgrade = get_upgrade(options["upgrade"])

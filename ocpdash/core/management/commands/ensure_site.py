@@ -43,7 +43,7 @@ def ensure_site_from_settings() -> OcpSite | None:
 
 
 class Command(PeopleCommand):
-    help = "Create or update the OCP site from OCP_URL and OCP_* credentials."
+    help = gettext_lazy("Create or update the OCP site from OCP_URL and OCP_* credentials.")
 
     def handle(self, *args, **options):
         site = ensure_site_from_settings()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.core.commands import PeopleCommand
 from ocpdash.core.demo import demo_password, load_demo, sync_demo_estate
@@ -7,14 +8,16 @@ from ocpdash.sites.models import OcpSite
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Create the demo users (admin, operator, viewer, approver), a catalog matching the simulator, "
         "the simulator's clusters (helios labelled production, needing one approval) and a weekly window."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--no-sync", action="store_true", help="Do not read the clusters from an in-process simulator."
+            "--no-sync",
+            action="store_true",
+            help=gettext_lazy("Do not read the clusters from an in-process simulator."),
         )
 
     def handle(self, *args, **options):

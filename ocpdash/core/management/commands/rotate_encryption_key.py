@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.core.commands import PeopleCommand
 from ocpdash.sites.fields import PREFIX
@@ -20,7 +21,7 @@ SECRET_FIELDS = ("password", "access_key_secret")
 
 
 class Command(PeopleCommand):
-    help = "Re-encrypt every OCP site secret with the first key of OCPDASH_ENCRYPTION_KEY."
+    help = gettext_lazy("Re-encrypt every OCP site secret with the first key of OCPDASH_ENCRYPTION_KEY.")
 
     def handle(self, *args, **options):
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.core.commands import PeopleCommand
 from ocpdash.notify.models import Channel
@@ -14,7 +15,9 @@ SECRET_FIELDS = ("url", "secret")
 
 
 class Command(PeopleCommand):
-    help = "Re-encrypt notification channels' URLs and secrets with the first key of OCPDASH_ENCRYPTION_KEY."
+    help = gettext_lazy(
+        "Re-encrypt notification channels' URLs and secrets with the first key of OCPDASH_ENCRYPTION_KEY."
+    )
 
     def handle(self, *args, **options):
         count = 0

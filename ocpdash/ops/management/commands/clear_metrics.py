@@ -2,12 +2,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.core.commands import PeopleCommand
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Empty PROMETHEUS_MULTIPROC_DIR, as prometheus-client wants between runs: run it when a host's "
         "ocpdash processes (re)start, before any of them (one file per process id piles up otherwise)."
     )

@@ -2,18 +2,19 @@ import signal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.core.commands import PeopleCommand
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Serve this host's process metrics (PROMETHEUS_MULTIPROC_DIR) over HTTP, for a worker host "
         "without the web: the web's /metrics sees only its own host's folder."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on")
+        parser.add_argument("--host", default="127.0.0.1", help=gettext_lazy("Address to listen on"))
         parser.add_argument("--port", type=int, default=9808)
 
     def handle(self, *args, **options):

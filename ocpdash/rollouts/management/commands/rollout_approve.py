@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from ocpdash.api.cli import PeopleCommand, add_user_argument, get_user
 from ocpdash.core.phrases import translated
 from ocpdash.rollouts import flow
@@ -8,17 +10,17 @@ from ocpdash.upgrades.errors import UpgradeError
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Approve rollout ID's plan as --user (Approvers role; not its creator); --decline with a --comment "
         "declines it. The plan is made again with OCP first: if it changed, nothing is approved."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("rollout", help="Rollout id")
+        parser.add_argument("rollout", help=gettext_lazy("Rollout id"))
         add_user_argument(parser)
         parser.add_argument("--comment", default="")
         parser.add_argument(
-            "--plan-digest", default="", help="The digest you reviewed: refused if it changed"
+            "--plan-digest", default="", help=gettext_lazy("The digest you reviewed: refused if it changed")
         )
         parser.add_argument("--decline", action="store_true")
 

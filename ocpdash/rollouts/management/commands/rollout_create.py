@@ -5,6 +5,7 @@ import time
 from django.core.management.base import CommandError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ocpdash.api.cli import PeopleCommand, add_user_argument, get_user
 from ocpdash.rollouts import flow
@@ -15,28 +16,40 @@ from ocpdash.upgrades.errors import UpgradeError
 
 
 class Command(PeopleCommand):
-    help = (
+    help = gettext_lazy(
         "Plan and create a fleet rollout as --user: every chosen cluster (a primary/standby pair is one "
         "unit) pre-checked with OCP, the canary first, then waves. --plan-only prints the plan and stops."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("name", help="The rollout's name")
+        parser.add_argument("name", help=gettext_lazy("The rollout's name"))
         add_user_argument(parser)
-        parser.add_argument("--package", action="append", help="Catalog package id or file name (repeat)")
-        parser.add_argument("--cluster", action="append", help="Cluster id, name or site/name (repeat)")
-        parser.add_argument("--site", default="", help="Every cluster of this site …")
-        parser.add_argument("--label", default="", help="… with this label …")
-        parser.add_argument("--from-version", default="", help="… whose version starts with this")
-        parser.add_argument("--canary", action="append", help="Cluster upgraded first on its own (repeat)")
+        parser.add_argument(
+            "--package", action="append", help=gettext_lazy("Catalog package id or file name (repeat)")
+        )
+        parser.add_argument(
+            "--cluster", action="append", help=gettext_lazy("Cluster id, name or site/name (repeat)")
+        )
+        parser.add_argument("--site", default="", help=gettext_lazy("Every cluster of this site …"))
+        parser.add_argument("--label", default="", help=gettext_lazy("… with this label …"))
+        parser.add_argument(
+            "--from-version", default="", help=gettext_lazy("… whose version starts with this")
+        )
+        parser.add_argument(
+            "--canary", action="append", help=gettext_lazy("Cluster upgraded first on its own (repeat)")
+        )
         parser.add_argument("--wave-size", type=int, default=5)
         parser.add_argument("--max-parallel", type=int, default=5)
         parser.add_argument("--soak-minutes", type=int, default=0)
         parser.add_argument("--halt-after-failures", type=int, default=1)
-        parser.add_argument("--start-at", default="", help="ISO 8601 time with its offset (default: now)")
+        parser.add_argument(
+            "--start-at", default="", help=gettext_lazy("ISO 8601 time with its offset (default: now)")
+        )
         parser.add_argument("--reason", default="")
-        parser.add_argument("--plan-only", action="store_true", help="Print the plan; create nothing")
-        parser.add_argument("--wait", action="store_true", help="Follow it until it ends")
+        parser.add_argument(
+            "--plan-only", action="store_true", help=gettext_lazy("Print the plan; create nothing")
+        )
+        parser.add_argument("--wait", action="store_true", help=gettext_lazy("Follow it until it ends"))
 
     def handle(self, *args, **options):
         from ocpdash.api.cli import get_cluster

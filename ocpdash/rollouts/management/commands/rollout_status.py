@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from ocpdash.api.cli import PeopleCommand
 from ocpdash.rollouts.cli import get_rollout, status_lines
 from ocpdash.rollouts.management.commands.rollout_create import follow
@@ -7,11 +9,13 @@ from ocpdash.rollouts.models import Rollout
 
 
 class Command(PeopleCommand):
-    help = "A rollout's state, wave and each unit's state and upgrade; without an id, the recent rollouts."
+    help = gettext_lazy(
+        "A rollout's state, wave and each unit's state and upgrade; without an id, the recent rollouts."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("rollout", nargs="?", help="Rollout id")
-        parser.add_argument("--wait", action="store_true", help="Follow it until it ends")
+        parser.add_argument("rollout", nargs="?", help=gettext_lazy("Rollout id"))
+        parser.add_argument("--wait", action="store_true", help=gettext_lazy("Follow it until it ends"))
 
     def handle(self, *args, **options):
         if not options["rollout"]:
