@@ -68,7 +68,7 @@ def joined(*parts: str, sep: str = " ") -> Phrase:
 
 def moment(instant: datetime, time_zone: str, *, style: str = "full", zone: bool = True) -> Phrase:
     """An instant as the wall clock of ``time_zone`` reads it, in the reader's date format: "Sat 5
-    Dec 01:00 Asia/Shanghai" in English, "12月5日 周六 01:00 Asia/Shanghai" in Chinese. ``style``:
+    Dec 01:00 Asia/Shanghai" in English, "12月5日 星期六 01:00 Asia/Shanghai" in Chinese. ``style``:
     one of MOMENT_FORMATS (``weekday``: "Sun 05:00", ``time``: "05:00", ``day``: "Sunday"); ``zone``:
     the zone's name after it."""
     spec: dict[str, Any] = {

@@ -75,7 +75,7 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
         "rule": (details.get("approval") or {}).get("because", ""),
         "approvals": approvals,
         "given": len(given),
-        "start": _start_text(flow.start_of(upgrade)),
+        "start": flow.start_of(upgrade).describe().translated(),
         "planned_start": windows.when(upgrade.planned_start).translated() if upgrade.planned_start else "",
         "eta": eta,
         "ends": _ends(eta),
@@ -85,11 +85,6 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
         "may_recheck": flow.may_recheck(user),
         "comment_max": REASON_MAX_LENGTH,
     }
-
-
-def _start_text(start: flow.Start) -> str:
-    """``Start.describe()`` in the reader's language."""
-    return start.describe().translated()
 
 
 def _running_eta(upgrade: Upgrade) -> dict | None:
@@ -216,7 +211,7 @@ def _row(upgrade: Upgrade, openings=None) -> Row:
         path=" → ".join(s.get("version", "") for s in plan.get("path") or []),
         options=_options(plan.get("options") or {}),
         eta=(details.get("eta") or {}).get("text", ""),
-        start=_start_text(flow.start_of(upgrade)),
+        start=flow.start_of(upgrade).describe().translated(),
         planned_start=windows.when(upgrade.planned_start).translated() if upgrade.planned_start else "",
         rule=(details.get("approval") or {}).get("because", ""),
         openings=openings or [],
