@@ -102,7 +102,13 @@ class Said:
         if instance is None:
             return self
         text, spec = getattr(instance, self.column), getattr(instance, f"{self.column}_spec")
-        return kept(text, spec) if self.as_written else render(spec, text) if text and spec else text
+        return kept(text, spec) if self.as_written else read(text, spec)
+
+
+def read(text: str, spec: Spec | None) -> str:
+    """A sentence kept as its English and its spec (a column pair, a stored plan's or pack's key pair)
+    in the reader's language; without a spec (older data, OCP's words), the text as it is."""
+    return render(spec, text) if text and spec else text
 
 
 def kept(text: str, spec: Spec | None) -> str:

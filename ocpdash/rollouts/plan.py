@@ -18,7 +18,7 @@ from itertools import zip_longest
 from django.utils.translation import gettext as _
 
 from ocpdash.changes import policy, timing
-from ocpdash.core.phrases import Phrase, joined, phrase, render
+from ocpdash.core.phrases import Phrase, joined, phrase, read
 from ocpdash.ocp.platform import rpm_family
 from ocpdash.upgrades.errors import OperationRefused
 from ocpdash.upgrades.precheck import precheck
@@ -224,14 +224,11 @@ def readable(plan: dict) -> dict:
     """A stored plan with its sentences (units' warnings, left-out reasons) in the reader's language;
     older plans, kept without their phrases, read as written."""
 
-    def said(text: str, spec: dict | None) -> str:
-        return render(spec, text) if spec else text
-
     units = []
     for unit in plan.get("units", []):
         pairs = zip_longest(unit.get("warnings", []), unit.get("warnings_phrases", []))
-        units.append({**unit, "warnings": [said(text, spec) for text, spec in pairs]})
-    left_out = [{**u, "why": said(u["why"], u.get("why_phrase"))} for u in plan.get("left_out", [])]
+        units.append({**unit, "warnings": [read(text, spec) for text, spec in pairs]})
+    left_out = [{**u, "why": read(u["why"], u.get("why_phrase"))} for u in plan.get("left_out", [])]
     return {**plan, "units": units, "left_out": left_out}
 
 

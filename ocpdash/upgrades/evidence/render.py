@@ -159,14 +159,12 @@ def _did(word: str) -> str:
 def _said(record: dict, key: str) -> str:
     """A sentence of the pack (``key``, with its phrase at ``key + "_phrase"`` when it has one) in the
     reader's language."""
-    spec = record.get(f"{key}_phrase")
-    return phrases.render(spec, record[key]) if spec else record[key]
+    return phrases.read(record[key], record.get(f"{key}_phrase"))
 
 
 def _text(event: dict) -> str:
     """An event's message in the reader's language (the JSON keeps the English and the phrase)."""
-    spec = (event["data"] or {}).get("phrase")
-    return phrases.render(spec, event["message"]) if spec else event["message"]
+    return phrases.read(event["message"], (event["data"] or {}).get("phrase"))
 
 
 def _kind(kind: str) -> str:

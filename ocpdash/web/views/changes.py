@@ -66,9 +66,7 @@ def panel_context(request, upgrade: Upgrade) -> dict | None:
         "plan": plan,
         # the pre-check's words as frozen (English, with each one's phrase) in the reader's language
         "checks": [
-            {**c, "message": phrases.render(c["message_phrase"], c["message"])}
-            if c.get("message_phrase")
-            else c
+            {**c, "message": phrases.read(c["message"], c.get("message_phrase"))}
             for c in details.get("checks") or []
         ],
         "missing_rpms": details.get("missing_rpms") or [],
